@@ -1,0 +1,109 @@
+"""Enclosures (สิ่งที่ส่งมาด้วย): checked by their content before anything is written.
+
+A file is accepted when its bytes say PDF, PNG or JPEG (the name does not matter), it
+opens (no encrypted or broken PDF, no truncated image) and it is within the size limit.
+Each file is read once; the bytes travel with the result to every later stage.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+Kind = Literal["pdf", "png", "jpeg"]
+
+_MAGIC: tuple[tuple[bytes, Kind], ...] = (
+    (b"%PDF-", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+)
+
+
+class EnclosureProblem(Exception):
+    """What is wrong with one enclosure file, in words for the clerk."""
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    path: Path
+    kind: Kind
+    data: bytes
+    pages: int  # PDF pages; 1 for an image
+    size_px: tuple[int, int] | None = None  # images only
+    dpi: tuple[float, float] | None = None  # images only, when the file says
+
+
+def sniff(head: bytes) -> Kind | None:
+    """The file type its first bytes declare, or None."""
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    # PDF allows a little junk before the header (within the first 1024 bytes).
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    return None
+
+
+def load(path: Path, max_bytes: int) -> LoadedFile:
+    """Read and check one enclosure; raises EnclosureProblem with a Thai message."""
+    if not path.exists():
+        raise EnclosureProblem("ไม่พบไฟล์ (no such file)")
+    if not path.is_file():
+        raise EnclosureProblem("ไม่ใช่ไฟล์ (not a file)")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise EnclosureProblem(
+            f"ไฟล์ใหญ่เกินกำหนด (too large): {size / 1e6:.1f} MB เกิน {max_bytes / 1e6:.0f} MB "
+            "ให้ย่อขนาดไฟล์ หรือแก้ limits.enclosure_max_mb ใน config.yaml"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise EnclosureProblem(f"อ่านไฟล์ไม่ได้ (cannot read): {exc.strerror}") from None
+    kind = sniff(data[:1024])
+    if kind is None:
+        raise EnclosureProblem(
+            "ไม่ใช่ไฟล์ PDF, PNG หรือ JPEG (not a PDF, PNG or JPEG file, whatever its name says)"
+        )
+    if kind == "pdf":
+        return LoadedFile(path, kind, data, _pdf_pages(data))
+    size_px, dpi = _image_info(data)
+    return LoadedFile(path, kind, data, 1, size_px, dpi)
+
+
+def _pdf_pages(data: bytes) -> int:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise EnclosureProblem(
+                "PDF ถูกเข้ารหัสหรือตั้งรหัสผ่าน (encrypted PDF): ใช้ไฟล์ที่ไม่มีรหัสผ่าน"
+            )
+        pages = len(reader.pages)
+        for page in reader.pages:
+            page.mediabox  # noqa: B018 - touching each page parses it
+    except EnclosureProblem:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        raise EnclosureProblem(f"เปิดไฟล์ PDF ไม่ได้ (broken PDF): {exc}") from None
+    if pages == 0:
+        raise EnclosureProblem("PDF ไม่มีหน้าใดเลย (PDF has no pages)")
+    return pages
+
+
+def _image_info(data: bytes) -> tuple[tuple[int, int], tuple[float, float] | None]:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()  # decodes every pixel: a truncated file fails here
+            dpi = image.info.get("dpi")
+            return image.size, (float(dpi[0]), float(dpi[1])) if dpi else None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise EnclosureProblem(f"เปิดไฟล์ภาพไม่ได้ (broken or truncated image): {exc}") from None

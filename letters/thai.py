@@ -1,0 +1,157 @@
+"""Thai text rules: digits, Buddhist-era dates, item numbers, word segmentation.
+
+Everything the renderers print passes through here, so the rules live in one place:
+every digit printed is a Thai digit except inside URLs and e-mail addresses, dates are
+day, full month name and Buddhist year, and names from the office's directory never split.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+_TO_THAI = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+_TO_ARABIC = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+THAI_MONTHS = (
+    "มกราคม",
+    "กุมภาพันธ์",
+    "มีนาคม",
+    "เมษายน",
+    "พฤษภาคม",
+    "มิถุนายน",
+    "กรกฎาคม",
+    "สิงหาคม",
+    "กันยายน",
+    "ตุลาคม",
+    "พฤศจิกายน",
+    "ธันวาคม",
+)
+
+BUDDHIST_ERA_OFFSET = 543
+
+# Text that must stay as written: e-mail addresses, URLs with a scheme or www., and bare
+# host names with an alphabetic top-level label (pr.moi.go.th, cd.nongkhai.example).
+_PROTECTED = re.compile(
+    r"""
+    [A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}   # e-mail
+    | (?:https?|ftp)://[^\s<>"“”]+                                     # URL with scheme
+    | www\.[^\s<>"“”]+                                                 # www. host
+    | \b[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?:/[^\s<>"“”]*)?\b(?=[^.\w]|$)
+    """,
+    re.VERBOSE,
+)
+_TRAILING_PUNCT = ".,;:)]}”’"
+
+
+def _protected_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in _PROTECTED.finditer(text):
+        start, end = match.span()
+        # A sentence may end right after a URL: its full stop or bracket is not part of it.
+        while end > start and text[end - 1] in _TRAILING_PUNCT:
+            end -= 1
+        spans.append((start, end))
+    return spans
+
+
+def thai_digits(text: str) -> str:
+    """Arabic digits to Thai digits, except inside URLs and e-mail addresses."""
+    out: list[str] = []
+    last = 0
+    for start, end in _protected_spans(text):
+        out.append(text[last:start].translate(_TO_THAI))
+        out.append(text[start:end])
+        last = end
+    out.append(text[last:].translate(_TO_THAI))
+    return "".join(out)
+
+
+def arabic_digits(text: str) -> str:
+    """Thai digits to Arabic digits (for reading what a clerk typed)."""
+    return text.translate(_TO_ARABIC)
+
+
+def has_ascii_digit_outside_links(text: str) -> bool:
+    """True when the text shows an ASCII digit that is not part of a URL or e-mail address."""
+    return any(ch.isascii() and ch.isdigit() for ch in _strip_protected(text))
+
+
+def _strip_protected(text: str) -> str:
+    parts = []
+    last = 0
+    for start, end in _protected_spans(text):
+        parts.append(text[last:start])
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def buddhist_year(year: int) -> int:
+    return year + BUDDHIST_ERA_OFFSET
+
+
+def thai_date(day: _dt.date) -> str:
+    """``๑๑ ธันวาคม ๒๕๖๑``: day, full month name, Buddhist year, no พ.ศ."""
+    return thai_digits(f"{day.day} {THAI_MONTHS[day.month - 1]} {buddhist_year(day.year)}")
+
+
+def thai_date_short(day: _dt.date) -> str:
+    """``๑๑/๑๒/๒๕๖๑``: for tables and registers."""
+    return thai_digits(f"{day.day}/{day.month}/{buddhist_year(day.year)}")
+
+
+def thai_number(value: int) -> str:
+    return thai_digits(str(value))
+
+
+def item_number(index: int) -> str:
+    """Item label for the 1-based ``index``: ``๑.``."""
+    if index < 1:
+        raise ValueError(f"item numbers start at 1, not {index}")
+    return thai_digits(f"{index}.")
+
+
+@lru_cache(maxsize=32)
+def _tokenizer(names: tuple[str, ...]) -> object:
+    from pythainlp.corpus.common import thai_words
+    from pythainlp.util import Trie
+
+    return Trie(set(thai_words()) | set(names))
+
+
+def words(text: str, keep_whole: Iterable[str] = ()) -> list[str]:
+    """Split Thai text into words; the names in ``keep_whole`` are never split."""
+    from pythainlp.tokenize import word_tokenize
+
+    trie = _tokenizer(tuple(sorted(set(keep_whole))))
+    return [w for w in word_tokenize(text, engine="newmm", custom_dict=trie) if w.strip()]  # type: ignore[arg-type]
+
+
+def first_word(text: str, keep_whole: Iterable[str] = ()) -> str:
+    """The first word of ``text`` (the catch-word of the page before it)."""
+    found = words(text.strip(), keep_whole)
+    return found[0] if found else ""
+
+
+def split_names(text: str, names: Sequence[str]) -> list[tuple[str, bool]]:
+    """Cut ``text`` into runs, marking the runs that are directory names (never to be split).
+
+    Longer names win over shorter ones they contain (นายอำเภอเมืองหนองคาย over หนองคาย).
+    """
+    wanted = sorted({n for n in names if n}, key=len, reverse=True)
+    if not wanted or not text:
+        return [(text, False)] if text else []
+    pattern = re.compile("|".join(re.escape(n) for n in wanted))
+    runs: list[tuple[str, bool]] = []
+    last = 0
+    for match in pattern.finditer(text):
+        if match.start() > last:
+            runs.append((text[last : match.start()], False))
+        runs.append((match.group(0), True))
+        last = match.end()
+    if last < len(text):
+        runs.append((text[last:], False))
+    return runs
