@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from letters import source
 from letters.errors import InputError, Problem
@@ -53,15 +53,6 @@ class Group(_Model):
     salutation: Text = "เรียน"
     complimentary_close: Text = "ขอแสดงความนับถือ"
     members: list[Member] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _codes_unique(self) -> Group:
-        seen: set[str] = set()
-        for member in self.members:
-            if member.code in seen:
-                raise ValueError(f"รหัสผู้รับซ้ำ (duplicate code): {member.code}")
-            seen.add(member.code)
-        return self
 
     def member(self, code: str) -> Member | None:
         return next((m for m in self.members if m.code == code), None)
@@ -161,10 +152,25 @@ def load_config(path: Path, shown: str | None = None) -> OfficeConfig:
 
 
 def _file_problems(src: source.Source, model: Config | None) -> list[Problem]:
-    """Files the config names that must exist (the emblem may be missing: a warning later)."""
+    """Checks across entries: unique recipient codes, files that must exist.
+
+    The emblem may be missing (the letter then shows a marked placeholder and a warning).
+    """
     if model is None:
         return []
     problems = []
+    for name, group in model.recipients.items():
+        seen: dict[str, int] = {}
+        for i, member in enumerate(group.members):
+            if member.code in seen:
+                first = src.where(("recipients", name, "members", seen[member.code], "code"))[0]
+                problems.append(
+                    src.problem(
+                        ("recipients", name, "members", i, "code"),
+                        f"รหัสผู้รับซ้ำ (duplicate code) '{member.code}': มีแล้วที่บรรทัด {first}",
+                    )
+                )
+            seen.setdefault(member.code, i)
     for key, signer in model.signers.items():
         if signer.signature and not (src.path.parent / signer.signature).is_file():
             problems.append(

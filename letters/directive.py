@@ -189,7 +189,8 @@ class _References:
         if config is not None:
             cfg = config.model
             self.config_name = config.path.name
-            to = data.get("to") if isinstance(data.get("to"), dict) else {}
+            raw_to = data.get("to")
+            to: dict[str, Any] = raw_to if isinstance(raw_to, dict) else {}
             self.group = self._lookup(("to", "group"), to.get("group"), cfg.recipients)
             self._members(to.get("only"))
             self.signer = self._lookup(("signer",), data.get("signer"), cfg.signers)
@@ -205,7 +206,7 @@ class _References:
             return None
         found = known.get(key.strip())
         if found is None:
-            what, english = _WHAT[loc[0]]
+            what, english = _WHAT[str(loc[0])]
             choices = ", ".join(known) or "-"
             self.problems.append(
                 self.src.problem(
@@ -246,7 +247,9 @@ class _References:
             try:
                 loaded = load_enclosure(folder / file.strip(), max_bytes)
             except EnclosureProblem as exc:
-                self.problems.append(self.src.problem(("enclosures", i, "file"), f"'{file}': {exc}"))
+                self.problems.append(
+                    self.src.problem(("enclosures", i, "file"), f"'{file}': {exc}")
+                )
                 continue
             title, quantity = entry.get("title"), entry.get("quantity")
             if isinstance(title, str) and isinstance(quantity, str):
@@ -292,10 +295,8 @@ def summary(letter: Letter) -> str:
         f"สิ่งที่ส่งมาด้วย (enclosures): {thai.thai_number(len(letter.enclosures))} รายการ",
     ]
     for i, enc in enumerate(letter.enclosures, 1):
-        pages = f"{enc.file.pages} หน้า" if enc.file.kind == "pdf" else "ภาพ"
-        lines.append(
-            f"  {thai.item_number(i)} {enc.title} ({enc.file.kind.upper()}, {thai.thai_digits(pages)})"
-        )
+        pages = thai.thai_digits(f"{enc.file.pages} หน้า") if enc.file.kind == "pdf" else "ภาพ"
+        lines.append(f"  {thai.item_number(i)} {enc.title} ({enc.file.kind.upper()}, {pages})")
     lines.append(f"ผู้ลงนาม (signer): {letter.signer.name}")
     if d.follow_up is not None:
         lines.append(

@@ -35,6 +35,10 @@ class LoadedFile:
     dpi: tuple[float, float] | None = None  # images only, when the file says
 
 
+def _size(count: int) -> str:
+    return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count / 1e3:.1f} KB"
+
+
 def sniff(head: bytes) -> Kind | None:
     """The file type its first bytes declare, or None."""
     for magic, kind in _MAGIC:
@@ -55,7 +59,7 @@ def load(path: Path, max_bytes: int) -> LoadedFile:
     size = path.stat().st_size
     if size > max_bytes:
         raise EnclosureProblem(
-            f"ไฟล์ใหญ่เกินกำหนด (too large): {size / 1e6:.1f} MB เกิน {max_bytes / 1e6:.0f} MB "
+            f"ไฟล์ใหญ่เกินกำหนด (too large): {_size(size)} เกิน {_size(max_bytes)} "
             "ให้ย่อขนาดไฟล์ หรือแก้ limits.enclosure_max_mb ใน config.yaml"
         )
     try:
@@ -80,9 +84,7 @@ def _pdf_pages(data: bytes) -> int:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
-            raise EnclosureProblem(
-                "PDF ถูกเข้ารหัสหรือตั้งรหัสผ่าน (encrypted PDF): ใช้ไฟล์ที่ไม่มีรหัสผ่าน"
-            )
+            raise EnclosureProblem("PDF ถูกเข้ารหัสหรือตั้งรหัสผ่าน (encrypted PDF): ใช้ไฟล์ที่ไม่มีรหัสผ่าน")
         pages = len(reader.pages)
         for page in reader.pages:
             page.mediabox  # noqa: B018 - touching each page parses it

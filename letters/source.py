@@ -114,7 +114,7 @@ def _model_in(annotation: Any) -> Any:
 def _unknown_field(model: type[BaseModel], loc: Loc) -> str:
     name = str(loc[-1])
     message = f"ไม่รู้จักช่อง '{name}' (unknown field)"
-    close = difflib.get_close_matches(name, _known_fields(model, loc), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, _known_fields(model, loc), n=1, cutoff=0.72)
     if close:
         message += f" หมายถึง '{close[0]}' หรือไม่ (did you mean '{close[0]}'?)"
     return message
@@ -145,9 +145,17 @@ def explain(err: Any) -> str:
     return str(err["msg"])
 
 
+def display_name(path: Path) -> str:
+    """The path as the user would type it: relative to the current folder when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
 def load(path: Path, name: str | None = None) -> Source:
     """Read ``path`` as UTF-8 YAML; problems are raised as one ``InputError``."""
-    shown = name or str(path)
+    shown = name or display_name(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

@@ -131,9 +131,20 @@ def words(text: str, keep_whole: Iterable[str] = ()) -> list[str]:
 
 
 def first_word(text: str, keep_whole: Iterable[str] = ()) -> str:
-    """The first word of ``text`` (the catch-word of the page before it)."""
-    found = words(text.strip(), keep_whole)
+    """The first word of ``text`` (the catch-word of the page before it).
+
+    An item number belongs to the word after it: ``๒. เน้นย้ำ...`` gives ``๒. เน้นย้ำ``.
+    """
+    text = text.strip()
+    number = _ITEM_PREFIX.match(text)
+    if number:
+        rest = first_word(text[number.end() :], keep_whole)
+        return f"{number.group(1)} {rest}".strip()
+    found = words(text, keep_whole)
     return found[0] if found else ""
+
+
+_ITEM_PREFIX = re.compile(r"([0-9๐-๙]+\.)\s*")
 
 
 def split_names(text: str, names: Sequence[str]) -> list[tuple[str, bool]]:

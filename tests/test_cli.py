@@ -1,0 +1,111 @@
+"""The command line as a clerk meets it: help, version, check, usage errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT, Runner, shared_path
+
+from letters import __version__
+
+
+def test_help_lists_every_command_with_one_line(letters: Runner) -> None:
+    result = letters("--help", cwd=ROOT)
+    assert result.code == 0
+    from letters.cli import cli
+
+    commands = result.out.split("Commands:")[1]
+    for name, command in cli.commands.items():
+        assert f"  {name} " in commands
+        assert command.get_short_help_str(), name
+
+
+def test_version(letters: Runner) -> None:
+    result = letters("--version", cwd=ROOT)
+    assert result.code == 0
+    assert __version__ in result.out
+
+
+def _modules_after(*args: str) -> set[str]:
+    code = (
+        "import sys\n"
+        "from letters.cli import cli\n"
+        f"try:\n    cli({list(args)!r}, prog_name='letters')\n"
+        "except SystemExit:\n    pass\n"
+        "print('\\n'.join(sys.modules))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    return set(proc.stdout.split())
+
+
+HEAVY = {"weasyprint", "docx", "pdfplumber", "openpyxl"}
+
+
+def test_help_does_not_import_the_renderers() -> None:
+    loaded = _modules_after("--help")
+    assert "click" in loaded
+    assert not HEAVY & loaded
+
+
+def test_check_does_not_import_the_renderers() -> None:
+    loaded = _modules_after(
+        "check",
+        str(shared_path("examples", "line-at", "directive.yaml")),
+        "--config",
+        str(shared_path("examples", "config.yaml")),
+    )
+    assert "letters.directive" in loaded
+    assert not HEAVY & loaded
+
+
+def test_check_reference_directive(letters: Runner) -> None:
+    result = letters(
+        "check",
+        shared_path("examples", "line-at", "directive.yaml"),
+        "--config",
+        shared_path("examples", "config.yaml"),
+        cwd=ROOT,
+    )
+    assert result.code == 0, result.text
+    assert "หนังสือเวียน (circular)" in result.out
+    assert "การปฏิบัติการสื่อสารของกระทรวงมหาดไทย" in result.out
+    assert "๙ ราย" in result.out
+    assert "นายวิฑูรย์ แสนใจวุฒิ" in result.out
+
+
+def test_check_finds_the_config_above_the_directive(workdir: Path, letters: Runner) -> None:
+    result = letters("check", "line-at/directive.yaml", cwd=workdir / "line-at" / "pr")
+    assert result.code == 1  # from pr/, the relative path does not exist
+    result = letters("check", "directive.yaml", cwd=workdir / "line-at")
+    assert result.code == 0, result.text
+
+
+def test_check_uses_cwd_config_when_none_above(
+    tmp_path: Path, workdir: Path, letters: Runner
+) -> None:
+    # The directive sits in a folder with no config.yaml above it: ./config.yaml is used.
+    (workdir / "config.yaml").rename(workdir / "office.yaml")
+    result = letters("check", "line-at/directive.yaml", cwd=workdir)
+    assert result.code == 1 and "config.yaml: ไม่พบไฟล์" in result.err
+    result = letters("check", "line-at/directive.yaml", "--config", "office.yaml", cwd=workdir)
+    assert result.code == 0, result.text
+
+
+def test_usage_error_exits_2(letters: Runner) -> None:
+    result = letters("check", cwd=ROOT)
+    assert result.code == 2
+    assert "Traceback" not in result.text
+    result = letters("frobnicate", cwd=ROOT)
+    assert result.code == 2
+
+
+def test_missing_directive_exits_1(tmp_path: Path, letters: Runner) -> None:
+    result = letters("check", "nothing.yaml", cwd=tmp_path)
+    assert result.code == 1
+    assert "nothing.yaml: ไม่พบไฟล์ (no such file)" in result.err
+    assert "Traceback" not in result.text
+    assert list(tmp_path.iterdir()) == []

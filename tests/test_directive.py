@@ -1,0 +1,368 @@
+"""The directive and config contract: every broken input is one clear message, nothing written."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from conftest import Runner, shared_path, tree
+
+from letters.directive import load_letter
+from letters.errors import InputError
+
+BASE = """\
+kind: circular
+number: auto
+date: 2018-12-11
+subject: ทดสอบระบบ
+to:
+  group: amphoe
+  address: collective
+enclosures:
+  - title: โปสเตอร์
+    quantity: 1 ชุด
+    file: pr/line-at-poster.pdf
+body:
+  - ย่อหน้าแรก
+  - text: ย่อหน้าที่สอง
+    items:
+      - ข้อหนึ่ง
+closing: จึงเรียนมาเพื่อทราบ
+signer: provincial-cd-officer
+owner: cd-informatics
+follow_up:
+  due: 2018-12-25
+  tasks:
+    - งานหนึ่ง
+"""
+
+
+def _text_file(folder: Path) -> None:
+    (folder / "line-at" / "pr" / "notes.pdf").write_text("รายชื่อผู้เข้าร่วม\n", encoding="utf-8")
+
+
+def _encrypted_pdf(folder: Path) -> None:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.encrypt("secret")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    (folder / "line-at" / "pr" / "locked.pdf").write_bytes(buffer.getvalue())
+
+
+def _truncated_png(folder: Path) -> None:
+    card = (folder / "line-at" / "pr" / "line-at-card.png").read_bytes()
+    (folder / "line-at" / "pr" / "cut.png").write_bytes(card[: len(card) // 2])
+
+
+@dataclass
+class Case:
+    name: str
+    old: str
+    new: str
+    field: str
+    marker: str  # the line that must be named: the first line of the file containing it
+    file: str = "directive"  # or "config"
+    prepare: Callable[[Path], None] | None = None
+    message: str = ""  # a part of the message that must be shown
+    encoding: str = "utf-8"
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+CASES = [
+    Case(
+        "bad date",
+        "date: 2018-12-11",
+        "date: 2018-02-30",
+        "date",
+        "date: 2018-02-30",
+        message="วันที่",
+    ),
+    Case("date not a date", "date: 2018-12-11", "date: พรุ่งนี้", "date", "date: พรุ่งนี้"),
+    Case(
+        "unknown field",
+        "number: auto",
+        "number: auto\ncolour: red",
+        "colour",
+        "colour:",
+        message="unknown field",
+    ),
+    Case(
+        "misspelt field",
+        "subject: ทดสอบระบบ",
+        "subjet: ทดสอบระบบ",
+        "subjet",
+        "subjet:",
+        message="did you mean 'subject'",
+    ),
+    Case(
+        "misspelt nested field",
+        "  address: collective",
+        "  adress: collective",
+        "to.adress",
+        "adress:",
+        message="did you mean 'address'",
+    ),
+    Case(
+        "unknown recipient code",
+        "  address: collective",
+        "  address: collective\n  only: ['4301', '9999']",
+        "to.only[1]",
+        "only:",
+        message="9999",
+    ),
+    Case("unknown group", "group: amphoe", "group: tambon", "to.group", "group: tambon"),
+    Case(
+        "unknown signer", "signer: provincial-cd-officer", "signer: governor", "signer", "signer:"
+    ),
+    Case("unknown unit", "owner: cd-informatics", "owner: finance", "owner", "owner:"),
+    Case(
+        "empty subject", "subject: ทดสอบระบบ", 'subject: ""', "subject", "subject:", message="ว่าง"
+    ),
+    Case(
+        "empty body",
+        "body:\n  - ย่อหน้าแรก\n  - text: ย่อหน้าที่สอง\n    items:\n      - ข้อหนึ่ง\n",
+        "body: []\n",
+        "body",
+        "body:",
+    ),
+    Case("empty item", "      - ข้อหนึ่ง", '      - "  "', "body[1].items[0]", '- "  "'),
+    Case(
+        "missing enclosure file",
+        "file: pr/line-at-poster.pdf",
+        "file: pr/poster.pdf",
+        "enclosures[0].file",
+        "file: pr/poster.pdf",
+        message="no such file",
+    ),
+    Case(
+        "enclosure of the wrong type",
+        "file: pr/line-at-poster.pdf",
+        "file: pr/notes.pdf",
+        "enclosures[0].file",
+        "file: pr/notes.pdf",
+        prepare=_text_file,
+        message="not a PDF",
+    ),
+    Case(
+        "encrypted PDF",
+        "file: pr/line-at-poster.pdf",
+        "file: pr/locked.pdf",
+        "enclosures[0].file",
+        "file: pr/locked.pdf",
+        prepare=_encrypted_pdf,
+        message="encrypted",
+    ),
+    Case(
+        "truncated PNG",
+        "file: pr/line-at-poster.pdf",
+        "file: pr/cut.png",
+        "enclosures[0].file",
+        "file: pr/cut.png",
+        prepare=_truncated_png,
+        message="truncated",
+    ),
+    Case("bad YAML syntax", "subject: ทดสอบระบบ", "subject: [ทดสอบระบบ", "", "to:", message="YAML"),
+    Case("tab-indented", "  group: amphoe", "\tgroup: amphoe", "", "\tgroup", message="tab"),
+    Case(
+        "not UTF-8 (saved as TIS-620)",
+        "kind: circular",
+        "kind: circular",
+        "",
+        "subject:",
+        encoding="cp874",
+        message="UTF-8",
+    ),
+    Case(
+        "duplicate key",
+        "closing: จึงเรียนมาเพื่อทราบ",
+        "closing: จึงเรียนมาเพื่อทราบ\nclosing: จึงเรียนมาเพื่อพิจารณา",
+        "closing",
+        "closing: จึงเรียนมาเพื่อพิจารณา",
+        message="duplicate key",
+    ),
+    Case("bad kind", "kind: circular", "kind: memo", "kind", "kind: memo", message="circular"),
+    Case("bad speed", "number: auto", "number: auto\nspeed: ด่วนพิเศษ", "speed", "speed:"),
+    Case(
+        "due before the letter",
+        "due: 2018-12-25",
+        "due: 2018-12-01",
+        "follow_up.due",
+        "due:",
+        message="due date",
+    ),
+    Case(
+        "no follow-up tasks",
+        "  tasks:\n    - งานหนึ่ง\n",
+        "  tasks: []\n",
+        "follow_up.tasks",
+        "tasks:",
+    ),
+    Case("body is text, not a list", "  - ย่อหน้าแรก\n", "", "body", "body:", extra={}),
+    Case(
+        "config: misspelt field",
+        "",
+        "",
+        "office.kode",
+        "kode:",
+        file="config",
+        extra={"  code: นค 0019.4": "  kode: นค 0019.4"},
+        message="did you mean 'code'",
+    ),
+    Case(
+        "config: bad security",
+        "",
+        "",
+        "dispatch.email.security",
+        "security: tls",
+        file="config",
+        extra={"security: starttls": "security: tls"},
+    ),
+    Case(
+        "config: rate is not a number",
+        "",
+        "",
+        "dispatch.email.per_minute",
+        "per_minute: fast",
+        file="config",
+        extra={"per_minute: 30": "per_minute: fast"},
+        message="whole number",
+    ),
+    Case(
+        "config: duplicate recipient code",
+        "",
+        "",
+        "recipients.amphoe.members[1].code",
+        '"4301", name: ท่าบ่อ',
+        file="config",
+        extra={'code: "4302"': 'code: "4301"'},
+        message="duplicate code",
+    ),
+    Case(
+        "config: missing signature image",
+        "",
+        "",
+        "signers.provincial-cd-officer.signature",
+        "signature:",
+        file="config",
+        extra={"    name: นายวิฑูรย์ แสนใจวุฒิ": "    name: นายวิฑูรย์ แสนใจวุฒิ\n    signature: sign.png"},
+    ),
+    Case(
+        "config: enclosure over the size limit",
+        "",
+        "",
+        "enclosures[0].file",
+        "file: pr/line-at-poster.pdf",
+        file="directive",
+        extra={"dispatch:": "limits:\n  enclosure_max_mb: 0.001\ndispatch:"},
+        message="too large",
+    ),
+]
+
+
+def _write_case(workdir: Path, case: Case) -> tuple[Path, str]:
+    directive = BASE
+    if case.old or case.new:
+        assert case.old in directive, case.old
+        directive = directive.replace(case.old, case.new, 1)
+    if case.name == "body is text, not a list":
+        directive = directive.replace("body:\n  - text", "body: ย่อหน้าเดียว\nbody_items:\n  - text")
+        directive = directive.replace(
+            "body_items:\n  - text: ย่อหน้าที่สอง\n    items:\n      - ข้อหนึ่ง\n", ""
+        )
+    config = (workdir / "config.yaml").read_text(encoding="utf-8")
+    for old, new in case.extra.items():
+        assert old in config, old
+        config = config.replace(old, new, 1)
+    (workdir / "config.yaml").write_text(config, encoding="utf-8")
+    (workdir / "line-at" / "directive.yaml").write_bytes(directive.encode(case.encoding))
+    if case.prepare:
+        case.prepare(workdir)
+    text = directive if case.file == "directive" else config
+    return (workdir / "line-at" / "directive.yaml"), text
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_broken_input_is_reported_at_its_line(workdir: Path, letters: Runner, case: Case) -> None:
+    _, text = _write_case(workdir, case)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if case.marker in row)
+    before = tree(workdir)
+
+    result = letters("check", "line-at/directive.yaml", cwd=workdir)
+
+    assert result.code == 1, result.text
+    assert "Traceback" not in result.text
+    shown = "line-at/directive.yaml" if case.file == "directive" else "config.yaml"
+    prefix = f"{shown}:{line}:"
+    field = f" {case.field}:" if case.field else ""
+    pattern = re.compile(rf"^{re.escape(prefix)}\d+:{re.escape(field)} ", re.MULTILINE)
+    assert pattern.search(result.err), f"expected {prefix}COL:{field} in:\n{result.err}"
+    assert case.message in result.err
+    assert tree(workdir) == before, "a failed check must write nothing"
+
+
+def test_all_problems_are_reported_at_once(workdir: Path, letters: Runner) -> None:
+    broken = (
+        BASE.replace("date: 2018-12-11", "date: 2018-13-01")
+        .replace("signer: provincial-cd-officer", "signer: nobody")
+        .replace("file: pr/line-at-poster.pdf", "file: pr/none.pdf")
+        .replace("number: auto", "numbr: auto")
+    )
+    (workdir / "line-at" / "directive.yaml").write_text(broken, encoding="utf-8")
+    result = letters("check", "line-at/directive.yaml", cwd=workdir)
+    assert result.code == 1
+    for path in ("date", "signer", "enclosures[0].file", "numbr"):
+        assert f": {path}: " in result.err
+    assert "พบ 4 จุดที่ต้องแก้" in result.err
+
+
+def test_reference_directive_validates() -> None:
+    letter = load_letter(
+        shared_path("examples", "line-at", "directive.yaml"),
+        shared_path("examples", "config.yaml"),
+    )
+    assert letter.directive.kind == "circular"
+    assert [m.code for m in letter.recipients] == [
+        "4301",
+        "4302",
+        "4305",
+        "4307",
+        "4308",
+        "4314",
+        "4315",
+        "4316",
+        "4317",
+    ]
+    assert [e.file.kind for e in letter.enclosures] == ["pdf", "png"]
+    assert len(letter.directive.body) == 2 and len(letter.directive.body[1].items) == 3
+    # Folded YAML lines are joined with a space.
+    assert "\n" not in letter.directive.body[0].text
+    assert letter.addressee(letter.recipients[0]) == "นายอำเภอทุกอำเภอ"
+
+
+def test_only_and_each_address(workdir: Path) -> None:
+    text = BASE.replace("  address: collective", "  address: each\n  only: ['๔๓๐๕', '4301']")
+    (workdir / "line-at" / "directive.yaml").write_text(text, encoding="utf-8")
+    letter = load_letter(workdir / "line-at" / "directive.yaml")
+    assert [m.code for m in letter.recipients] == ["4305", "4301"]
+    assert letter.addressee(letter.recipients[0]) == "นายอำเภอโพนพิสัย"
+
+
+def test_missing_config_is_reported(tmp_path: Path, letters: Runner) -> None:
+    (tmp_path / "d.yaml").write_text(BASE, encoding="utf-8")
+    result = letters("check", "d.yaml", cwd=tmp_path)
+    assert result.code == 1
+    assert "config.yaml: ไม่พบไฟล์ (no such file)" in result.err
+
+
+def test_load_letter_raises_input_error(workdir: Path) -> None:
+    (workdir / "line-at" / "directive.yaml").write_text("- a list\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_letter(workdir / "line-at" / "directive.yaml")
+    assert "expected a mapping" in str(info.value)

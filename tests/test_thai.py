@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from letters import thai
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2561", "๒๕๖๑"),
+        ("ข้อ 1 และข้อ 23", "ข้อ ๑ และข้อ ๒๓"),
+        ("นค 0019.4/ว 193", "นค ๐๐๑๙.๔/ว ๑๙๓"),
+        ("โทร. 0-4241-1182", "โทร. ๐-๔๒๔๑-๑๑๘๒"),
+        ("ร้อยละ 12.75 ของ 1,234 คน", "ร้อยละ ๑๒.๗๕ ของ ๑,๒๓๔ คน"),
+        ("Line@ 3 version 2", "Line@ ๓ version ๒"),
+        ("ดาวน์โหลดได้ที่ www.pr.moi.go.th", "ดาวน์โหลดได้ที่ www.pr.moi.go.th"),
+        (
+            "ที่ https://example.go.th/a/2561/1.pdf ครับ 5",
+            "ที่ https://example.go.th/a/2561/1.pdf ครับ ๕",
+        ),
+        ("ดูที่ www.site2.example.com/page3.", "ดูที่ www.site2.example.com/page3."),
+        (
+            "อีเมล saraban4301@amphoe4301.nongkhai.example โทร 2",
+            "อีเมล saraban4301@amphoe4301.nongkhai.example โทร ๒",
+        ),
+        ("host4.example.org ข้อ 4", "host4.example.org ข้อ ๔"),
+        ("(url: https://a.b/c1) 1", "(url: https://a.b/c1) ๑"),
+        ("ไลน์แอด @มหาดไทย 2", "ไลน์แอด @มหาดไทย ๒"),
+        ("๑๒ and 12", "๑๒ and ๑๒"),
+        ("", ""),
+    ],
+)
+def test_thai_digits(text: str, expected: str) -> None:
+    assert thai.thai_digits(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("ข้อ ๑", False),
+        ("ข้อ 1", True),
+        ("www.pr2.moi.go.th", False),
+        ("saraban@amphoe4301.example", False),
+        ("saraban@amphoe4301.example 9", True),
+    ],
+)
+def test_ascii_digit_detection(text: str, found: bool) -> None:
+    assert thai.has_ascii_digit_outside_links(text) is found
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (dt.date(2018, 12, 11), "๑๑ ธันวาคม ๒๕๖๑"),
+        (dt.date(2026, 1, 1), "๑ มกราคม ๒๕๖๙"),
+        (dt.date(2024, 2, 29), "๒๙ กุมภาพันธ์ ๒๕๖๗"),
+        (dt.date(2000, 7, 31), "๓๑ กรกฎาคม ๒๕๔๓"),
+    ],
+)
+def test_thai_date(day: dt.date, expected: str) -> None:
+    assert thai.thai_date(day) == expected
+
+
+def test_thai_date_agrees_with_pythainlp() -> None:
+    from pythainlp.util import thai_strftime
+
+    for month in range(1, 13):
+        day = dt.date(2019, month, 15)
+        assert thai.thai_date(day) == thai_strftime(day, "%-d %B %Y", thaidigit=True)
+
+
+@pytest.mark.parametrize(("index", "expected"), [(1, "๑."), (2, "๒."), (10, "๑๐."), (123, "๑๒๓.")])
+def test_item_number(index: int, expected: str) -> None:
+    assert thai.item_number(index) == expected
+
+
+def test_item_number_rejects_zero() -> None:
+    with pytest.raises(ValueError):
+        thai.item_number(0)
+
+
+@pytest.mark.parametrize(
+    ("text", "names", "expected"),
+    [
+        (
+            "เรียน นายอำเภอเมืองหนองคาย และนายอำเภอท่าบ่อ",
+            ["นายอำเภอเมืองหนองคาย", "เมืองหนองคาย", "นายอำเภอท่าบ่อ"],
+            [
+                ("เรียน ", False),
+                ("นายอำเภอเมืองหนองคาย", True),
+                (" และ", False),
+                ("นายอำเภอท่าบ่อ", True),
+            ],
+        ),
+        ("ไม่มีชื่อ", ["หนองคาย"], [("ไม่มีชื่อ", False)]),
+        ("", ["หนองคาย"], []),
+    ],
+)
+def test_split_names(text: str, names: list[str], expected: list[tuple[str, bool]]) -> None:
+    assert thai.split_names(text, names) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "keep", "first"),
+    [
+        ("ด้วยจังหวัดหนองคาย ได้รับแจ้ง", [], "ด้วย"),
+        (
+            "สำนักงานพัฒนาชุมชนจังหวัดหนองคาย แจ้งว่า",
+            ["สำนักงานพัฒนาชุมชนจังหวัดหนองคาย"],
+            "สำนักงานพัฒนาชุมชนจังหวัดหนองคาย",
+        ),
+        ("  ๒. เน้นย้ำการปฏิบัติ", [], "๒. เน้นย้ำ"),
+        ("๑๐.ทดสอบระบบ", [], "๑๐. ทดสอบ"),
+    ],
+)
+def test_first_word(text: str, keep: list[str], first: str) -> None:
+    assert thai.first_word(text, keep) == first
+
+
+def test_words_keep_names_whole() -> None:
+    name = "นายอำเภอเมืองหนองคาย"
+    assert name not in thai.words(f"เรียน {name} เพื่อทราบ")
+    assert name in thai.words(f"เรียน {name} เพื่อทราบ", [name])
