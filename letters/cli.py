@@ -8,6 +8,7 @@ command-line usage. Renderers are imported inside the commands that use them, so
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,71 @@ def check(directive: Path, config_path: Path | None) -> None:
     letter = load_letter(directive, config_path)
     click.echo(summary(letter))
     click.secho("ตรวจแล้ว ถูกต้อง (OK)", fg="green")
+
+
+@cli.command()
+@click.argument("directive", type=DIRECTIVE)
+@CONFIG_OPTION
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="โฟลเดอร์ผลลัพธ์ (default: out/<directive name>/).",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="pdf",
+    show_default=True,
+    help="รูปแบบไฟล์ คั่นด้วยจุลภาค (comma-separated formats): pdf.",
+)
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="CODE",
+    help="ทำเฉพาะผู้รับรหัสนี้ (repeatable); ฉบับอื่นของครั้งก่อนคงเดิม.",
+)
+@click.option("--draft", is_flag=True, help="ฉบับร่าง: ลายน้ำ 'ร่าง' ไม่มีเลขที่และลายมือชื่อ.")
+def build(
+    directive: Path,
+    config_path: Path | None,
+    out: Path | None,
+    formats: str,
+    only: tuple[str, ...],
+    draft: bool,
+) -> None:
+    """สร้างหนังสือ PDF ถึงผู้รับทุกราย (build every recipient's letter)."""
+    from letters.build import build as run_build
+    from letters.build import parse_formats
+
+    result = run_build(
+        directive,
+        config_path,
+        out=out,
+        formats=parse_formats(formats),
+        only=only,
+        draft=draft,
+        progress=_progress(),
+    )
+    for warning in result.warnings:
+        click.secho(warning, err=True, fg="yellow")
+    click.echo(
+        f"เสร็จ (done): หนังสือ {len(result.letters)} ฉบับ, {result.pages} หน้า -> {result.folder}"
+    )
+
+
+def _progress() -> Callable[[int, int, str], None] | None:
+    """A one-line counter on a terminal; nothing when the output is a file or a pipe."""
+    if not click.get_text_stream("stderr").isatty():
+        return None
+
+    def show(done: int, total: int, name: str) -> None:
+        end = "\n" if done == total else ""
+        click.echo(f"\r{done}/{total} {name}\033[K", nl=False, err=True)
+        if end:
+            click.echo("", err=True)
+
+    return show
 
 
 def main() -> None:

@@ -243,4 +243,6 @@ def _convert(node: Node, loc: Loc, source: Source, problems: list[Problem]) -> A
         return [_convert(item, (*loc, i), source, problems) for i, item in enumerate(node.value)]
     if node.tag == _NULL_TAG:
         return None
-    return str(node.value)
+    # ruamel marks the fold points of a folded scalar (``>``) with BEL for its round trip;
+    # YAML allows no control characters in text, so every BEL is such a mark.
+    return str(node.value).replace("\a", "")

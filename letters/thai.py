@@ -147,15 +147,19 @@ def first_word(text: str, keep_whole: Iterable[str] = ()) -> str:
 _ITEM_PREFIX = re.compile(r"([0-9๐-๙]+\.)\s*")
 
 
+# A handle such as @มหาดไทย is one word: no line may break after its @.
+_HANDLE = r"@[0-9A-Za-z_.\u0E00-\u0E7F]+"
+
+
 def split_names(text: str, names: Sequence[str]) -> list[tuple[str, bool]]:
-    """Cut ``text`` into runs, marking the runs that are directory names (never to be split).
+    """Cut ``text`` into runs, marking those never to be split: directory names, @handles.
 
     Longer names win over shorter ones they contain (นายอำเภอเมืองหนองคาย over หนองคาย).
     """
+    if not text:
+        return []
     wanted = sorted({n for n in names if n}, key=len, reverse=True)
-    if not wanted or not text:
-        return [(text, False)] if text else []
-    pattern = re.compile("|".join(re.escape(n) for n in wanted))
+    pattern = re.compile("|".join([*(re.escape(n) for n in wanted), _HANDLE]))
     runs: list[tuple[str, bool]] = []
     last = 0
     for match in pattern.finditer(text):

@@ -1,0 +1,198 @@
+"""``letters build`` as a clerk runs it: the folder it writes, and what a failure leaves."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from conftest import Runner, shared_path, tree
+from pdfgeometry import graphics_box, lines, squash
+
+
+def _manifest(folder: Path) -> dict[str, object]:
+    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def test_build_example_from_the_readme(workdir: Path, letters: Runner) -> None:
+    result = letters("build", "line-at/directive.yaml", cwd=workdir)
+    assert result.code == 0, result.text
+    folder = workdir / "out" / "line-at"
+    pdfs = sorted((folder / "letters").glob("*.pdf"))
+    assert len(pdfs) == 9
+    assert "9 ฉบับ" in result.out and str(folder) in result.out
+    # The project ships no Garuda: a marked placeholder and a warning, never a silent blank.
+    assert "ไม่พบภาพตราครุฑ" in result.err
+    first = lines(pdfs[0])[0]
+    assert any(squash(ln.text).startswith(squash("ตราครุฑ")) for ln in first)
+    x0, top, x1, bottom = graphics_box(pdfs[0], 0, above=150)
+    assert (x0 + x1) / 2 == pytest.approx(311.8, abs=1.5)  # centred on the text block
+    assert bottom - top == pytest.approx(85.04, abs=1.5)
+
+
+def test_manifest_lists_files_with_their_hashes(workdir: Path, letters: Runner) -> None:
+    result = letters("build", "line-at/directive.yaml", cwd=workdir)
+    assert result.code == 0, result.text
+    folder = workdir / "out" / "line-at"
+    manifest = _manifest(folder)
+    assert manifest["subject"].startswith("การปฏิบัติการสื่อสาร")  # type: ignore[attr-defined]
+    assert manifest["date"] == "2018-12-11"
+    recipients = manifest["recipients"]
+    assert isinstance(recipients, list) and len(recipients) == 9
+    for entry in recipients:
+        assert entry["number"] == "ที่ นค ๐๐๑๙.๔/ว"
+        (file,) = entry["files"]
+        data = (folder / file["path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == file["sha256"]
+        assert file["path"] == f"letters/{entry['code']}-{entry['name']}.pdf"
+
+
+def test_rebuild_gives_identical_pdfs(workdir: Path, letters: Runner) -> None:
+    assert letters("build", "line-at/directive.yaml", "--out", "a", cwd=workdir).code == 0
+    assert letters("build", "line-at/directive.yaml", "--out", "b", cwd=workdir).code == 0
+    assert tree(workdir / "a") == tree(workdir / "b")
+
+
+def test_each_address_and_literal_number(workdir: Path, letters: Runner) -> None:
+    directive = workdir / "line-at" / "directive.yaml"
+    text = directive.read_text(encoding="utf-8")
+    text = text.replace("kind: circular ", "kind: external ").replace(
+        "address: collective", "address: each"
+    )
+    text = text.replace("number: auto ", 'number: "193" ')
+    directive.write_text(text, encoding="utf-8")
+    result = letters(
+        "build", "line-at/directive.yaml", "--only", "4302", "--only", "4317", cwd=workdir
+    )
+    assert result.code == 0, result.text
+    folder = workdir / "out" / "line-at" / "letters"
+    assert sorted(p.name for p in folder.iterdir()) == ["4302-ท่าบ่อ.pdf", "4317-โพธิ์ตาก.pdf"]
+    page = lines(folder / "4302-ท่าบ่อ.pdf")[0]
+    assert any(ln.text.replace(" ", "") == "ที่นค๐๐๑๙.๔/๑๙๓" for ln in page)
+    assert any(squash(ln.text) == squash("เรียน นายอำเภอท่าบ่อ") for ln in page)
+
+
+def test_only_keeps_the_other_letters_of_the_previous_build(workdir: Path, letters: Runner) -> None:
+    assert letters("build", "line-at/directive.yaml", cwd=workdir).code == 0
+    folder = workdir / "out" / "line-at"
+    before = tree(folder)
+    result = letters("build", "line-at/directive.yaml", "--only", "๔๓๐๕", "--draft", cwd=workdir)
+    assert result.code == 0, result.text
+    after = tree(folder)
+    assert set(after) == set(before)
+    changed = {name for name in after if after[name] != before[name]}
+    assert changed == {"letters/4305-โพนพิสัย.pdf", "manifest.json"}
+    assert len(_manifest(folder)["recipients"]) == 9  # type: ignore[arg-type]
+
+
+def test_failed_build_leaves_the_previous_output(workdir: Path, letters: Runner) -> None:
+    assert letters("build", "line-at/directive.yaml", cwd=workdir).code == 0
+    before = tree(workdir)
+    directive = workdir / "line-at" / "directive.yaml"
+    directive.write_text(
+        directive.read_text(encoding="utf-8").replace("signer: provincial", "signer: x"),
+        encoding="utf-8",
+    )
+    before["line-at/directive.yaml"] = directive.read_bytes()
+    result = letters("build", "line-at/directive.yaml", cwd=workdir)
+    assert result.code == 1
+    assert "line-at/directive.yaml:" in result.err and "signer:" in result.err
+    assert "Traceback" not in result.text
+    assert tree(workdir) == before
+
+
+def test_build_failing_midway_leaves_the_previous_output(workdir: Path, letters: Runner) -> None:
+    """The disk filling up at the 3rd letter: the old folder stays, no staging folder is left."""
+    assert letters("build", "line-at/directive.yaml", cwd=workdir).code == 0
+    before = tree(workdir)
+    hook = workdir / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import letters.build as b\n"
+        "original = b.copy_for\n"
+        "calls = []\n"
+        "def failing(*args, **kwargs):\n"
+        "    calls.append(1)\n"
+        "    if len(calls) == 3:\n"
+        "        raise OSError(28, 'No space left on device')\n"
+        "    return original(*args, **kwargs)\n"
+        "b.copy_for = failing\n",
+        encoding="utf-8",
+    )
+    env = {"PYTHONPATH": os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")])}
+    result = letters("build", "line-at/directive.yaml", cwd=workdir, env=env)
+    assert result.code == 1
+    assert "Traceback" not in result.text
+    after = tree(workdir)
+    del after["hook/sitecustomize.py"]
+    after = {k: v for k, v in after.items() if "__pycache__" not in k}
+    assert after == before
+    assert [p.name for p in (workdir / "out").iterdir()] == ["line-at"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--format", "odt"), "unknown format"),
+        (("--only", "9999"), "9999"),
+    ],
+)
+def test_bad_options_write_nothing(
+    workdir: Path, letters: Runner, args: tuple[str, ...], message: str
+) -> None:
+    before = tree(workdir)
+    result = letters("build", "line-at/directive.yaml", *args, cwd=workdir)
+    assert result.code == 1
+    assert message in result.err
+    assert tree(workdir) == before
+
+
+def test_reference_pair_builds_unchanged(tmp_path: Path, letters: Runner) -> None:
+    result = letters(
+        "build",
+        shared_path("examples", "line-at", "directive.yaml"),
+        "--config",
+        shared_path("examples", "config.yaml"),
+        cwd=tmp_path,
+    )
+    assert result.code == 0, result.text
+    assert result.err == ""  # the reference config names a Garuda that exists: no warning
+    folder = tmp_path / "out" / "line-at"
+    assert len(list((folder / "letters").glob("*.pdf"))) == 9
+    pages = sum(entry["pages"] for entry in _manifest(folder)["recipients"])  # type: ignore[attr-defined]
+    assert f"{pages} หน้า" in result.out
+
+
+def test_build_killed_with_sigkill_then_rerun(workdir: Path, letters: Runner) -> None:
+    """SIGKILL after the 3rd letter is written: the previous output stays whole, and the next
+    build cleans up what the killed one left."""
+    assert letters("build", "line-at/directive.yaml", cwd=workdir).code == 0
+    folder = workdir / "out" / "line-at"
+    before = tree(folder)
+    hook = workdir / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import os, signal\n"
+        "import letters.build as b\n"
+        "original = b.copy_for\n"
+        "calls = []\n"
+        "def dying(*args, **kwargs):\n"
+        "    calls.append(1)\n"
+        "    if len(calls) == 4:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return original(*args, **kwargs)\n"
+        "b.copy_for = dying\n",
+        encoding="utf-8",
+    )
+    env = {"PYTHONPATH": os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")])}
+    result = letters("build", "line-at/directive.yaml", "--draft", cwd=workdir, env=env)
+    assert result.code == -signal.SIGKILL
+    staged = list((workdir / "out").glob(".line-at.*.tmp/letters/*.pdf"))
+    assert len(staged) == 3  # it died mid-way, with three letters written
+    assert tree(folder) == before
+    result = letters("build", "line-at/directive.yaml", cwd=workdir)
+    assert result.code == 0, result.text
+    assert [p.name for p in (workdir / "out").iterdir()] == ["line-at"]  # nothing stale left

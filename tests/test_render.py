@@ -1,0 +1,276 @@
+"""The PDF letter, measured: the layout of letter-format.md, in points on the page."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import Runner, shared_path
+from pdfgeometry import (
+    A4,
+    PT_PER_CM,
+    Line,
+    big_text,
+    graphics_box,
+    images,
+    lines,
+    page_sizes,
+    squash,
+)
+
+from letters import thai
+
+LEFT = 3 * PT_PER_CM  # 85.04
+RIGHT = A4[0] - 2 * PT_PER_CM  # 538.58
+INDENT = LEFT + 2.5 * PT_PER_CM
+CENTRE = (LEFT + RIGHT) / 2
+TOP_LIMIT = 2.5 * PT_PER_CM  # text above this on pages 2+ is the page number
+BOTTOM_LIMIT = A4[1] - 2 * PT_PER_CM  # text below this is in the bottom margin
+
+
+@pytest.fixture(scope="module")
+def reference_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reference directive and config built once, as a clerk would, into a folder."""
+    from letters.build import build
+
+    out = tmp_path_factory.mktemp("reference") / "out"
+    build(
+        shared_path("examples", "line-at", "directive.yaml"),
+        shared_path("examples", "config.yaml"),
+        out=out,
+    )
+    return out
+
+
+def _letters(folder: Path) -> list[Path]:
+    return sorted((folder / "letters").glob("*.pdf"))
+
+
+def _flow(pdf: Path) -> list[Line]:
+    """The text block's lines of every page, in reading order (margins left out)."""
+    return [
+        line for page in lines(pdf) for line in page if TOP_LIMIT < line.baseline < BOTTOM_LIMIT + 2
+    ]
+
+
+def _body(pdf: Path) -> list[Line]:
+    """From the first body line (ด้วย...) to the line before the complimentary close."""
+    flow = _flow(pdf)
+    start = next(i for i, ln in enumerate(flow) if squash(ln.text).startswith(squash("ด้วยจังหวัด")))
+    end = next(i for i, ln in enumerate(flow) if squash(ln.text) == squash("ขอแสดงความนับถือ"))
+    return flow[start:end]
+
+
+def test_one_a4_letter_per_district(reference_build: Path) -> None:
+    names = [p.name for p in _letters(reference_build)]
+    assert names == [
+        "4301-เมืองหนองคาย.pdf",
+        "4302-ท่าบ่อ.pdf",
+        "4305-โพนพิสัย.pdf",
+        "4307-ศรีเชียงใหม่.pdf",
+        "4308-สังคม.pdf",
+        "4314-สระใคร.pdf",
+        "4315-เฝ้าไร่.pdf",
+        "4316-รัตนวาปี.pdf",
+        "4317-โพธิ์ตาก.pdf",
+    ]
+    for pdf in _letters(reference_build):
+        for width, height in page_sizes(pdf):
+            assert width == pytest.approx(A4[0], abs=0.5)
+            assert height == pytest.approx(A4[1], abs=0.5)
+
+
+def test_garuda_size_and_place(reference_build: Path) -> None:
+    for pdf in _letters(reference_build):
+        x0, top, x1, bottom = graphics_box(pdf, 0, above=150)
+        assert bottom - top == pytest.approx(3 * PT_PER_CM, abs=1.5)  # 85 pt
+        assert top == pytest.approx(1.5 * PT_PER_CM, abs=1.5)  # 42.5 pt
+        assert (x0 + x1) / 2 == pytest.approx(CENTRE, abs=1.5)
+
+
+def test_number_and_sender_stand_on_the_garuda_foot(reference_build: Path) -> None:
+    pdf = _letters(reference_build)[0]
+    _, _, _, foot = graphics_box(pdf, 0, above=150)
+    first = lines(pdf)[0]
+    number = next(ln for ln in first if ln.text.startswith("ที่"))
+    sender = next(ln for ln in first if squash(ln.text) == squash("ศาลากลางจังหวัดหนองคาย"))
+    assert number.x0 == pytest.approx(LEFT, abs=1)
+    assert number.baseline == pytest.approx(sender.baseline, abs=0.5)
+    assert abs(number.baseline - foot) < 8  # the line sits on the emblem's foot
+    assert number.text.replace(" ", "") == "ที่นค๐๐๑๙.๔/ว"  # number: auto, blank until allotted
+    address = next(ln for ln in first if squash(ln.text) == squash("ถนนมิตรภาพ นค ๔๓๐๐๐"))
+    assert address.x0 == pytest.approx(sender.x0, abs=0.5)  # one left-aligned block
+    assert max(sender.x1, address.x1) <= RIGHT + 0.5
+
+
+def test_date_starts_at_the_centre(reference_build: Path) -> None:
+    for pdf in _letters(reference_build)[:2]:
+        date = next(ln for ln in lines(pdf)[0] if ln.text.endswith("ธันวาคม ๒๕๖๑"))
+        assert date.text == "๑๑ ธันวาคม ๒๕๖๑"
+        assert date.x0 == pytest.approx(CENTRE, abs=2)
+
+
+def test_body_lines_start_at_margin_or_indent_and_justified_lines_fill(
+    reference_build: Path,
+) -> None:
+    body = _body(_letters(reference_build)[0])
+    assert len(body) > 15
+    starts = [ln for ln in body if abs(ln.x0 - INDENT) <= 1]
+    assert len(starts) == 6  # 2 paragraphs, 3 items, the closing paragraph
+    for i, line in enumerate(body):
+        assert abs(line.x0 - LEFT) <= 1 or abs(line.x0 - INDENT) <= 1, line.text
+        last_of_paragraph = i + 1 == len(body) or abs(body[i + 1].x0 - INDENT) <= 1
+        if last_of_paragraph:
+            assert line.x1 < RIGHT - 1 or len(squash(line.text)) < 8, line.text
+        else:
+            assert line.x1 == pytest.approx(RIGHT, abs=1), line.text
+
+
+def test_no_ascii_digit_outside_links(reference_build: Path) -> None:
+    for pdf in _letters(reference_build):
+        for page in lines(pdf):
+            for line in page:
+                assert not thai.has_ascii_digit_outside_links(line.text), line.text
+    texts = [ln.text for page in lines(_letters(reference_build)[0]) for ln in page]
+    assert any("www.pr.moi.go.th" in t for t in texts)
+    assert any("saraban@cd.nongkhai.example" in t for t in texts)
+    assert any("๐-๔๒๔๑-๑๑๘๒" in t for t in texts)
+
+
+def test_parts_in_order(reference_build: Path) -> None:
+    flow = [squash(ln.text) for page in lines(_letters(reference_build)[0]) for ln in page]
+    wanted = [
+        "เรื่อง",
+        "เรียนนายอำเภอทุกอำเภอ",
+        "สิ่งที่ส่งมาด้วย๑.",
+        "ด้วยจังหวัดหนองคาย",
+        "๑.เน้นย้ำ",
+        "๒.เน้นย้ำ",
+        "๓.มอบหมาย",
+        "จึงเรียนมาเพื่อพิจารณา",
+        "ขอแสดงความนับถือ",
+        "(นายวิฑูรย์แสนใจวุฒิ)",
+        "พัฒนาการจังหวัดปฏิบัติราชการแทน",
+        "ผู้ว่าราชการจังหวัดหนองคาย",
+        "สำนักงานพัฒนาชุมชนจังหวัด",
+        "โทร/โทรสาร๐-๔๒๔๑-๑๑๘๒",
+    ]
+    position = 0
+    for part in wanted:
+        found = next(
+            i for i, t in enumerate(flow[position:], position) if t.startswith(squash(part))
+        )
+        position = found + 1
+
+
+def test_signature_block_centred_under_the_close(reference_build: Path) -> None:
+    pdf = _letters(reference_build)[0]
+    flow = _flow(pdf)
+    close = next(ln for ln in flow if squash(ln.text) == squash("ขอแสดงความนับถือ"))
+    assert close.x0 == pytest.approx(CENTRE, abs=2)
+    for text in ("(นายวิฑูรย์ แสนใจวุฒิ)", "ผู้ว่าราชการจังหวัดหนองคาย"):
+        line = next(ln for ln in flow if squash(ln.text) == squash(text))
+        assert line.centre == pytest.approx(close.centre, abs=2)
+        assert line.baseline > close.baseline + 3 * 20  # room for the signature above
+
+
+def test_slogan_on_page_one_only(reference_build: Path) -> None:
+    pdf = _letters(reference_build)[0]
+    pages = lines(pdf)
+    slogan = [ln for ln in pages[0] if ln.baseline > BOTTOM_LIMIT and "หนองคาย" in ln.text]
+    assert len(slogan) == 1 and slogan[0].centre == pytest.approx(A4[0] / 2, abs=3)
+    for page in pages[1:]:
+        assert not any("เกษตรอุตสาหกรรม" in ln.text for ln in page)
+
+
+LONG_BODY = "\n".join(
+    f"  - >-\n    {i}. " + "ด้วยจังหวัดหนองคาย ได้รับแจ้งจากกระทรวงมหาดไทยว่า ได้ดำเนินการปฏิบัติการสื่อสาร "
+    "โดยจัดตั้งกลุ่มไลน์ทางการผ่านแอปพลิเคชันไลน์แอด ภายใต้ชื่อ “@มหาดไทย” เพื่อสื่อสารข้อมูลไปยัง"
+    "บุคลากรในสังกัดกระทรวงมหาดไทยอย่างทั่วถึง รวดเร็ว และมีประสิทธิภาพ รวมไปถึงการสร้างความรู้"
+    "ความเข้าใจกับประชาชน"
+    for i in range(1, 13)
+)
+
+
+def _long_directive(folder: Path) -> Path:
+    reference = shared_path("examples", "line-at", "directive.yaml").read_text(encoding="utf-8")
+    head, _, rest = reference.partition("body:\n")
+    _, _, tail = rest.partition("\nclosing:")
+    directive = folder / "long" / "directive.yaml"
+    directive.parent.mkdir()
+    shutil.copytree(shared_path("examples", "line-at", "pr"), directive.parent / "pr")
+    directive.write_text(f"{head}body:\n{LONG_BODY}\n\nclosing:{tail}", encoding="utf-8")
+    return directive
+
+
+def test_three_pages_numbers_catchwords_and_signature_with_text(
+    tmp_path: Path, letters: Runner
+) -> None:
+    directive = _long_directive(tmp_path)
+    config = shared_path("examples", "config.yaml")
+    result = letters(
+        "build", directive, "--config", config, "--only", "4301", "--out", "out", cwd=tmp_path
+    )
+    assert result.code == 0, result.text
+    pdf = tmp_path / "out" / "letters" / "4301-เมืองหนองคาย.pdf"
+    pages = lines(pdf)
+    assert len(pages) >= 3
+    for number, page in enumerate(pages, 1):
+        marks = [ln for ln in page if ln.baseline < TOP_LIMIT and ln.text.startswith("-")]
+        if number == 1:
+            assert not marks
+            continue
+        assert [m.text for m in marks] == [f"- {thai.thai_number(number)} -"]
+        assert marks[0].centre == pytest.approx(CENTRE, abs=2)
+        assert marks[0].baseline < 1.5 * PT_PER_CM + 16  # its top about 1.5 cm from the edge
+    for number, page in enumerate(pages):
+        catch = [ln for ln in page if ln.baseline > BOTTOM_LIMIT and ln.text.startswith("/")]
+        if number == len(pages) - 1:
+            assert not catch
+            continue
+        assert len(catch) == 1 and catch[0].x1 == pytest.approx(RIGHT, abs=1)
+        word = catch[0].text.removeprefix("/").removesuffix("...")
+        following = [ln for ln in pages[number + 1] if TOP_LIMIT < ln.baseline < BOTTOM_LIMIT]
+        assert word and squash(following[0].text).startswith(squash(word))
+        assert len(squash(word)) < len(squash(following[0].text))
+    last = [ln for ln in pages[-1] if TOP_LIMIT < ln.baseline < BOTTOM_LIMIT]
+    close = next(i for i, ln in enumerate(last) if squash(ln.text) == squash("ขอแสดงความนับถือ"))
+    assert close >= 2, "the complimentary close needs at least two lines of text above it"
+
+
+def test_signature_image_and_draft(tmp_path: Path, letters: Runner) -> None:
+    from PIL import Image, ImageDraw
+
+    config_text = shared_path("examples", "config.yaml").read_text(encoding="utf-8")
+    sign = Image.new("RGBA", (600, 200), (255, 255, 255, 0))
+    ImageDraw.Draw(sign).line([(20, 150), (200, 40), (380, 160), (580, 50)], fill="navy", width=8)
+    office = tmp_path / "office"
+    office.mkdir()
+    sign.save(office / "sign.png")
+    config_text = config_text.replace(
+        "    name: นายวิฑูรย์ แสนใจวุฒิ", "    name: นายวิฑูรย์ แสนใจวุฒิ\n    signature: sign.png"
+    ).replace("emblem: ../assets/garuda.svg", f"emblem: {shared_path('assets', 'garuda.svg')}")
+    (office / "config.yaml").write_text(config_text, encoding="utf-8")
+    shutil.copytree(shared_path("examples", "line-at"), office / "line-at")
+
+    result = letters("build", "line-at/directive.yaml", "--only", "4302", cwd=office)
+    assert result.code == 0, result.text
+    pdf = office / "out" / "line-at" / "letters" / "4302-ท่าบ่อ.pdf"
+    pages = lines(pdf)
+    last = len(pages) - 1
+    close = next(ln for ln in pages[last] if squash(ln.text) == squash("ขอแสดงความนับถือ"))
+    name = next(ln for ln in pages[last] if squash(ln.text) == squash("(นายวิฑูรย์ แสนใจวุฒิ)"))
+    pictures = images(pdf, last)
+    assert len(pictures) == 1
+    picture = pictures[0]
+    assert picture["bottom"] - picture["top"] == pytest.approx(1.5 * PT_PER_CM, abs=1)
+    assert (picture["x0"] + picture["x1"]) / 2 == pytest.approx(close.centre, abs=2)
+    assert close.baseline < picture["top"] and picture["bottom"] < name.baseline - 10
+
+    result = letters("build", "line-at/directive.yaml", "--only", "4302", "--draft", cwd=office)
+    assert result.code == 0, result.text
+    pages = lines(pdf)
+    assert all(images(pdf, i) == [] for i in range(len(pages)))
+    for page in range(len(pages)):
+        assert big_text(pdf, page) == "ร่าง", "every page of a draft carries ร่าง"
