@@ -100,7 +100,7 @@ def build(
 
     renderer = PdfRenderer(
         letter.config.model.layout,
-        letter_fonts(),
+        letter_fonts(letter.config.folder),
         author=letter.config.model.office.name,
         keep_whole=letter.directory_names,
     )

@@ -45,9 +45,8 @@ def _classify(path: Path) -> FontFile:
     return FontFile(path, 700 if bold else 400, italic)
 
 
-def office_fonts(folder: Path | None = None) -> FontSet | None:
-    """The TH Sarabun files an office put in ``fonts/``, if it put any."""
-    folder = folder or resource_dir("fonts")
+def office_fonts(folder: Path) -> FontSet | None:
+    """The TH Sarabun files an office put in ``folder``, if it put a regular one there."""
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in _SUFFIXES)
     if not files:
         return None
@@ -72,5 +71,13 @@ def sarabun() -> FontSet:
     return FontSet("Sarabun", tuple(files))
 
 
-def letter_fonts(folder: Path | None = None) -> FontSet:
-    return office_fonts(folder) or sarabun()
+def letter_fonts(office_folder: Path | None = None) -> FontSet:
+    """``fonts/`` beside the office's config.yaml, else the tool's ``fonts/``, else Sarabun."""
+    folders = [office_folder / "fonts"] if office_folder is not None else []
+    folders.append(resource_dir("fonts"))
+    for folder in folders:
+        if folder.is_dir():
+            found = office_fonts(folder)
+            if found is not None:
+                return found
+    return sarabun()

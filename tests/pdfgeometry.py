@@ -100,3 +100,23 @@ def big_text(path: Path, page: int, size: float = 60) -> str:
     """The characters set larger than ``size`` pt (a watermark, a stamp), in stream order."""
     with pdfplumber.open(path) as pdf:
         return "".join(c["text"] for c in pdf.pages[page].chars if c["size"] > size)
+
+
+def embedded_fonts(path: Path) -> set[str]:
+    """Full names of the font programs embedded in the PDF (read from their name tables)."""
+    import io
+
+    from fontTools.ttLib import TTFont
+    from pypdf import PdfReader
+
+    names = set()
+    for page in PdfReader(path).pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            for descendant in font.get("/DescendantFonts") or [font]:
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                program = descriptor.get("/FontFile2")
+                if program is not None:
+                    ttf = TTFont(io.BytesIO(program.get_object().get_data()))
+                    names.add(str(ttf["name"].getDebugName(4)))
+    return names

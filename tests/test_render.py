@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from pdfgeometry import (
     PT_PER_CM,
     Line,
     big_text,
+    embedded_fonts,
     graphics_box,
     images,
     lines,
@@ -57,7 +59,11 @@ def _flow(pdf: Path) -> list[Line]:
 def _body(pdf: Path) -> list[Line]:
     """From the first body line (ด้วย...) to the line before the complimentary close."""
     flow = _flow(pdf)
-    start = next(i for i, ln in enumerate(flow) if squash(ln.text).startswith(squash("ด้วยจังหวัด")))
+    start = next(
+        i
+        for i, ln in enumerate(flow)
+        if abs(ln.x0 - INDENT) <= 1 and ln.baseline > flow[0].baseline
+    )
     end = next(i for i, ln in enumerate(flow) if squash(ln.text) == squash("ขอแสดงความนับถือ"))
     return flow[start:end]
 
@@ -274,3 +280,108 @@ def test_signature_image_and_draft(tmp_path: Path, letters: Runner) -> None:
     assert all(images(pdf, i) == [] for i in range(len(pages)))
     for page in range(len(pages)):
         assert big_text(pdf, page) == "ร่าง", "every page of a draft carries ร่าง"
+
+
+def _office(tmp_path: Path, config_edits: dict[str, str], directive_edits: dict[str, str]) -> Path:
+    """An office folder: the reference config and directive with some lines changed."""
+    office = tmp_path / "office"
+    shutil.copytree(shared_path("examples", "line-at"), office / "line-at")
+    config = shared_path("examples", "config.yaml").read_text(encoding="utf-8")
+    config = config.replace(
+        "emblem: ../assets/garuda.svg", f"emblem: {shared_path('assets', 'garuda.svg')}"
+    )
+    for old, new in config_edits.items():
+        assert old in config
+        config = config.replace(old, new)
+    (office / "config.yaml").write_text(config, encoding="utf-8")
+    directive = (office / "line-at" / "directive.yaml").read_text(encoding="utf-8")
+    for old, new in directive_edits.items():
+        assert old in directive
+        directive = directive.replace(old, new)
+    (office / "line-at" / "directive.yaml").write_text(directive, encoding="utf-8")
+    return office
+
+
+def _build_one(office: Path, letters: Runner, code: str = "4301") -> Path:
+    result = letters("build", "line-at/directive.yaml", "--only", code, cwd=office)
+    assert result.code == 0, result.text
+    (pdf,) = (office / "out" / "line-at" / "letters").glob(f"{code}-*.pdf")
+    return pdf
+
+
+def _red(char: dict[str, object]) -> bool:
+    colour = char["non_stroking_color"]
+    return isinstance(colour, tuple) and colour[0] > 0.7 and max(colour[1:]) < 0.2
+
+
+def test_speed_and_secrecy_stamps(tmp_path: Path, letters: Runner) -> None:
+    office = _office(
+        tmp_path, {}, {"speed: ปกติ ": "speed: ด่วนที่สุด ", "secrecy: ปกติ ": "secrecy: ลับ "}
+    )
+    pdf = _build_one(office, letters)
+    pages = lines(pdf)
+    number = next(ln for ln in pages[0] if ln.text.startswith("ที่"))
+    speed = next(ln for ln in pages[0] if squash(ln.text) == squash("ด่วนที่สุด"))
+    assert speed.x0 == pytest.approx(LEFT, abs=1) and speed.baseline < number.baseline
+    assert all(_red(c) for c in speed.chars) and speed.chars[0]["size"] > 28
+    for page in pages:
+        stamps = [ln for ln in page if ln.text == "ลับ" and all(_red(c) for c in ln.chars)]
+        assert len(stamps) == 2, "a secrecy stamp at the top and at the bottom of every page"
+        top, bottom = sorted(stamps, key=lambda ln: ln.baseline)
+        assert top.baseline < 2.5 * PT_PER_CM and bottom.baseline > BOTTOM_LIMIT
+        assert top.centre == pytest.approx(CENTRE, abs=2)
+        assert bottom.centre == pytest.approx(CENTRE, abs=2)
+
+
+def test_references_copies_and_line_pitch_setting(tmp_path: Path, letters: Runner) -> None:
+    office = _office(
+        tmp_path,
+        {"dispatch:": "layout:\n  line_pitch_pt: 22\ndispatch:"},
+        {
+            "references: []": "references:\n  - หนังสือกระทรวงมหาดไทย ที่ มท 0212.3/ว 5678 "
+            "ลงวันที่ 30 พฤศจิกายน 2561\n  - หนังสือจังหวัดหนองคาย ที่ นค 0019.4/ว 120",
+            "owner: cd-informatics": "owner: cd-informatics\ncopies:\n  - ท้องถิ่นจังหวัดหนองคาย",
+        },
+    )
+    pdf = _build_one(office, letters)
+    flow = [ln for page in lines(pdf) for ln in page]
+    first = next(i for i, ln in enumerate(flow) if ln.text.startswith("อ้างถึง"))
+    label_end = flow[first].chars[len("อ้างถึง") - 1]["x1"]
+    refs = flow[first : first + 3]
+    assert refs[0].text.replace(" ", "").startswith("อ้างถึง๑.หนังสือกระทรวงมหาดไทย")
+    assert "๐๒๑๒.๓/ว ๕๖๗๘" in refs[0].text
+    second = next(ln for ln in refs[1:] if ln.text.startswith("๒."))
+    assert second.x0 > label_end  # aligned after the label
+    assert any(squash(ln.text) == squash("สำเนาส่ง ท้องถิ่นจังหวัดหนองคาย") for ln in flow)
+    body = [ln for ln in _body(pdf) if ln.page == 0]
+    gaps = {round(b.baseline - a.baseline, 1) for a, b in itertools.pairwise(body)}
+    assert 22.0 in gaps and 27.4 not in gaps
+
+
+def test_office_fonts_folder_is_used(tmp_path: Path, letters: Runner) -> None:
+    from letters.fonts import sarabun
+
+    office = _office(tmp_path, {}, {})
+    (office / "fonts").mkdir()
+    # An office's own TH Sarabun file; here Sarabun Bold stands in, so the PDF shows which.
+    shutil.copy(sarabun().file(700).path, office / "fonts" / "THSarabunNew.ttf")
+    assert embedded_fonts(_build_one(office, letters)) == {"Sarabun Bold"}
+    shutil.rmtree(office / "fonts")
+    assert embedded_fonts(_build_one(office, letters)) == {"Sarabun Regular"}
+
+
+def test_directory_names_never_split(tmp_path: Path, letters: Runner) -> None:
+    name = "นายอำเภอศรีเชียงใหม่"
+    filler = "ขอให้ดำเนินการประชุม"
+    paragraphs = "\n".join(
+        f"  - {filler * (k // 3)}{'และ' * (k % 3)} {name} รับทราบ" for k in range(1, 14)
+    )
+    office = _office(tmp_path, {}, {})
+    directive = office / "line-at" / "directive.yaml"
+    text = directive.read_text(encoding="utf-8")
+    head, _, rest = text.partition("body:\n")
+    _, _, tail = rest.partition("\nclosing:")
+    directive.write_text(f"{head}body:\n{paragraphs}\n\nclosing:{tail}", encoding="utf-8")
+    pdf = _build_one(office, letters)
+    flow = [squash(ln.text) for ln in _flow(pdf)]
+    assert sum(t.count(squash(name)) for t in flow) == 13
