@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# System packages the tool and its tests use (Debian/Ubuntu). Runs apt-get as root, or
-# through sudo for a normal user. Pango, HarfBuzz and fontconfig come with WeasyPrint's
-# usual dependencies; HarfBuzz's subsetter keeps the embedded fonts small.
+# System packages (Debian/Ubuntu) the tool needs, and with --test those its tests use too.
+# Installs only what is missing; runs apt-get as root, or through sudo for a normal user.
+#   bash tools/setup-system.sh          # the tool: Pango/HarfBuzz/fontconfig for WeasyPrint
+#   bash tools/setup-system.sh --test   # and the test suite's real parts (LibreOffice, ...)
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig)
+test_packages=()
+if [ "${1:-}" = "--test" ]; then
+  packages+=("${test_packages[@]}")
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -12,4 +17,5 @@ done
 as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)
 "${as_root[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
