@@ -1,33 +1,39 @@
-"""``letters build``: directive to a folder of letters, all or nothing.
+"""``letters build``: directive to a folder of letters, bundles and checklist, all or nothing.
 
-Everything is written to a temporary folder beside the output and moved into place only
-when every file is complete, so a failed build leaves the previous output as it was.
+The pipeline: validated ``Letter`` -> numbers from the register -> one ``Copy`` per
+recipient -> PDF and DOCX letters -> bundles (letter, enclosures, reply form) -> the
+office's checklist. Everything is written to a temporary folder beside the output and moved
+into place only when every file is complete, so a failed or killed build leaves the previous
+output as it was.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from letters import thai
-from letters.config import Member
+from letters.config import Member, OfficeConfig
 from letters.content import Copy, copy_for
 from letters.directive import Letter, load_letter
 from letters.errors import InputError, OutputError, Problem
-from letters.fonts import letter_fonts
+from letters.fonts import FontSet, letter_fonts
 
 if TYPE_CHECKING:
-    from letters.render import PdfRenderer, Rendered
+    from letters.checklist import RecipientProgress
+    from letters.register import Register
 
-FORMATS = ("pdf",)
+FORMATS = ("pdf", "docx")
+REGISTER_NAME = "register.sqlite3"
 Progress = Callable[[int, int, str], None]
 
 
@@ -36,8 +42,9 @@ class BuiltLetter:
     code: str
     name: str
     number: str
-    files: dict[str, Path]  # format -> path inside the output folder
-    pages: int
+    files: dict[str, Path]  # "pdf", "docx", "bundle" -> path inside the output folder
+    pages: int  # of the letter
+    bundle_pages: int = 0
 
 
 @dataclass
@@ -45,14 +52,30 @@ class BuildResult:
     folder: Path
     letters: list[BuiltLetter]
     warnings: list[str] = field(default_factory=list)
+    checklist: list[Path] = field(default_factory=list)
+    directive_id: str | None = None  # in the register; None for drafts
 
     @property
     def pages(self) -> int:
         return sum(b.pages for b in self.letters)
 
+    def summary(self) -> str:
+        formats = sorted({fmt.upper() for b in self.letters for fmt in b.files if fmt != "bundle"})
+        bundles = sum(1 for b in self.letters if "bundle" in b.files)
+        lines = [
+            f"เสร็จ (done): หนังสือ {len(self.letters)} ฉบับ ({', '.join(formats)}), {self.pages} หน้า",
+        ]
+        if bundles:
+            pages = sum(b.bundle_pages for b in self.letters)
+            lines.append(f"ชุดส่ง (bundles): {bundles} ชุด, {pages} หน้า")
+        if self.checklist:
+            lines.append(f"แบบติดตาม (checklist): {', '.join(p.name for p in self.checklist)}")
+        lines.append(f"ที่ (folder): {self.folder}")
+        return "\n".join(lines)
+
 
 def parse_formats(value: str) -> tuple[str, ...]:
-    """``pdf,docx`` to a tuple; an unknown format is a usage problem of the command line."""
+    """``pdf,docx`` to a tuple; an unknown format is a problem of the command line."""
     chosen = tuple(dict.fromkeys(p.strip().lower() for p in value.split(",") if p.strip()))
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
@@ -71,13 +94,24 @@ def parse_formats(value: str) -> tuple[str, ...]:
     return chosen
 
 
-def default_out(letter: Letter, cwd: Path | None = None) -> Path:
-    return (cwd or Path.cwd()) / "out" / letter.name
+def default_out(letter: Letter, *, draft: bool = False, cwd: Path | None = None) -> Path:
+    """``out/<directive name>/``; drafts ``out/<directive name>-draft/``, never mixed in."""
+    name = f"{letter.name}-draft" if draft else letter.name
+    return (cwd or Path.cwd()) / "out" / name
+
+
+def register_path(config: OfficeConfig, explicit: Path | None = None) -> Path:
+    """``--register PATH``, else ``register.sqlite3`` beside config.yaml."""
+    return explicit if explicit is not None else config.folder / REGISTER_NAME
 
 
 def safe_name(text: str) -> str:
     """A file name part: no path separators or characters file systems refuse."""
     return "".join("_" if ch in '/\\:*?"<>|' or ord(ch) < 32 else ch for ch in text).strip()
+
+
+def file_stem(member: Member) -> str:
+    return f"{member.code}-{safe_name(member.name)}"
 
 
 def build(
@@ -89,35 +123,232 @@ def build(
     only: Sequence[str] = (),
     draft: bool = False,
     progress: Progress | None = None,
+    register: Path | None = None,
+    today: dt.date | None = None,
 ) -> BuildResult:
+    """Build every recipient's letter of ``directive`` (or those in ``only``)."""
+    from letters.register import Register
+
     letter = load_letter(directive, config)
     recipients = _chosen(letter, only)
-    folder = (out or default_out(letter)).resolve()
+    folder = (out or default_out(letter, draft=draft)).resolve()
     warnings = _warnings(letter)
-    number = None if letter.directive.auto_number else thai.thai_digits(letter.directive.number)
+    today = today or dt.date.today()
+    if draft:
+        literal = None if letter.directive.auto_number else letter.directive.number
+        numbers: Mapping[str, str | None] = {
+            m.code: thai.thai_digits(literal) if literal else None for m in letter.recipients
+        }
+        items = [Item(letter, m, numbers[m.code], draft=True) for m in recipients]
+        built = write_folder(letter, items, folder, formats, only=only, progress=progress)
+        return BuildResult(folder, built.letters, warnings, built.checklist)
+    with Register(register_path(letter.config, register)) as reg:
+        numbering = reg.allocate(letter)
+        if numbering.changed:
+            warnings.append(
+                "คำเตือน (warning): directive แก้ไขหลังออกเลขแล้ว จึงใช้เลขเดิม; "
+                f"ถ้าต้องการเลขใหม่ใช้ letters renumber {directive}"
+            )
+        items = [Item(letter, m, numbering.numbers[m.code]) for m in recipients]
+        did = numbering.directive_id
+        built = write_folder(
+            letter,
+            items,
+            folder,
+            formats,
+            only=only,
+            progress=progress,
+            checklist_progress=reg.progress(did, today),
+            today=today,
+            register=reg,
+            directive_id=did,
+        )
+    return BuildResult(folder, built.letters, warnings, built.checklist, did)
 
-    from letters.render import PdfRenderer
 
-    renderer = PdfRenderer(
-        letter.config.model.layout,
-        letter_fonts(letter.config.folder),
-        author=letter.config.model.office.name,
-        keep_whole=letter.directory_names,
-    )
+def _chosen(letter: Letter, only: Sequence[str]) -> list[Member]:
+    if not only:
+        return list(letter.recipients)
+    by_code = {m.code: m for m in letter.recipients}
+    problems = [
+        Problem("--only", 0, 0, "", f"ไม่มีผู้รับรหัส '{code}' ในหนังสือนี้ (unknown recipient)")
+        for code in only
+        if thai.arabic_digits(code) not in by_code
+    ]
+    if problems:
+        raise InputError(problems)
+    return [by_code[thai.arabic_digits(code)] for code in dict.fromkeys(only)]
+
+
+def _warnings(letter: Letter) -> list[str]:
+    emblem = letter.config.emblem
+    if emblem is None or not emblem.is_file():
+        where = emblem or "office.emblem"
+        return [
+            f"คำเตือน (warning): ไม่พบภาพตราครุฑ '{where}' หนังสือจะมีกรอบแทนตราครุฑ; "
+            f"วางไฟล์ภาพไว้ตามที่ office.emblem ใน {letter.config.path.name} ระบุ"
+        ]
+    return []
+
+
+@dataclass(frozen=True)
+class Item:
+    """One copy to write: the letter it belongs to, its recipient, its number."""
+
+    letter: Letter
+    member: Member
+    number: str | None  # as printed after the series; None leaves it blank
+    draft: bool = False
+
+    def copy(self) -> Copy:
+        return copy_for(self.letter, self.member, self.number, draft=self.draft)
+
+
+@dataclass
+class _Written:
+    letters: list[BuiltLetter]
+    checklist: list[Path]
+
+
+class _Renderers:
+    """Everything that renders, set up once for a folder: fonts, templates, enclosure pages."""
+
+    def __init__(self, letter: Letter, fonts: FontSet, formats: Sequence[str]) -> None:
+        from letters.bundle import EnclosurePages, ReplyFormRenderer
+        from letters.render import PdfRenderer
+
+        layout = letter.config.model.layout
+        author = letter.config.model.office.name
+        self.fonts = fonts
+        self.pdf = PdfRenderer(layout, fonts, author=author, keep_whole=letter.directory_names)
+        self.reply = ReplyFormRenderer(layout, fonts, font_config=self.pdf.font_config)
+        self.enclosures = EnclosurePages(letter.enclosures, layout)
+        self.docx: Any = None
+        if "docx" in formats:
+            from letters.word import DocxRenderer
+
+            self.docx = DocxRenderer(layout, fonts, author=author)
+
+
+def write_folder(
+    letter: Letter,
+    items: Sequence[Item],
+    folder: Path,
+    formats: Sequence[str],
+    *,
+    only: Sequence[str] = (),
+    progress: Progress | None = None,
+    checklist: bool = True,
+    checklist_progress: Mapping[str, RecipientProgress] | None = None,
+    today: dt.date | None = None,
+    register: Register | None = None,
+    directive_id: str | None = None,
+) -> _Written:
+    """Render ``items`` into ``folder``, atomically.
+
+    ``letter`` is the directive as a whole: its enclosures go into every bundle and its
+    recipients make the checklist. The register, when given, learns the folder.
+    """
+    renderers = _Renderers(letter, letter_fonts(letter.config.folder), formats)
     folder.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(folder)
     staging = Path(
         tempfile.mkdtemp(prefix=f".{folder.name}.{os.getpid()}.", suffix=".tmp", dir=folder.parent)
     )
     try:
-        built = _write_letters(letter, recipients, number, draft, renderer, staging, progress)
-        _keep_others(folder, staging, only, built)
-        _manifest(letter, staging, built, draft)
+        built = _write_copies(items, formats, renderers, staging, progress)
+        _keep_others(folder, staging, only, built, directive_id)
+        written = []
+        if checklist and letter.directive.follow_up is not None:
+            written = _checklist(letter, renderers.fonts, staging, checklist_progress, today)
+        _manifest(letter, staging, built, written, directive_id)
         _replace(staging, folder)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(
+            f"{folder}: เขียนผลลัพธ์ไม่ได้ (cannot write output): {exc.strerror or exc}; "
+            "ผลลัพธ์ครั้งก่อนยังอยู่ครบ ตรวจพื้นที่ดิสก์หรือสิทธิ์ของโฟลเดอร์แล้วสั่งใหม่"
+        ) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return BuildResult(folder, built, warnings)
+    if register is not None and directive_id is not None:
+        register.set_last_build(directive_id, folder)
+    return _Written(built, [folder / p.name for p in written])
+
+
+def _write_copies(
+    items: Sequence[Item],
+    formats: Sequence[str],
+    renderers: _Renderers,
+    staging: Path,
+    progress: Progress | None,
+) -> list[BuiltLetter]:
+    from letters.bundle import make_bundle
+    from letters.render import Rendered
+
+    (staging / "letters").mkdir()
+    (staging / "bundles").mkdir()
+    pdf_cache: dict[tuple[object, ...], Rendered] = {}
+    docx_cache: dict[tuple[object, ...], bytes] = {}
+    built: list[BuiltLetter] = []
+    for i, item in enumerate(items, 1):
+        letter, copy = item.letter, item.copy()
+        key = copy.identity()
+        rendered = pdf_cache.get(key)
+        if rendered is None:
+            rendered = pdf_cache[key] = renderers.pdf.render(copy, letter.directive.date)
+        stem = file_stem(copy.recipient)
+        files: dict[str, Path] = {}
+        if "pdf" in formats:
+            files["pdf"] = _put(staging, Path("letters") / f"{stem}.pdf", rendered.pdf)
+        if "docx" in formats:
+            docx = docx_cache.get(key)
+            if docx is None:
+                docx = docx_cache[key] = renderers.docx.render(copy, letter.directive.date)
+            files["docx"] = _put(staging, Path("letters") / f"{stem}.docx", docx)
+        reply = None
+        if letter.directive.follow_up is not None:
+            reply = renderers.reply.render(letter, copy)
+        bundle = make_bundle(rendered.pdf, renderers.enclosures, reply)
+        files["bundle"] = _put(staging, Path("bundles") / f"{stem}.pdf", bundle)
+        bundle_pages = rendered.pages + renderers.enclosures.pages + (1 if reply else 0)
+        built.append(
+            BuiltLetter(
+                copy.recipient.code,
+                copy.recipient.name,
+                copy.number,
+                files,
+                rendered.pages,
+                bundle_pages,
+            )
+        )
+        if progress:
+            progress(i, len(items), copy.recipient.name)
+    return built
+
+
+def _put(staging: Path, relative: Path, data: bytes) -> Path:
+    (staging / relative).write_bytes(data)
+    return relative
+
+
+def _checklist(
+    letter: Letter,
+    fonts: FontSet,
+    staging: Path,
+    progress: Mapping[str, RecipientProgress] | None,
+    today: dt.date | None,
+) -> list[Path]:
+    from letters.checklist import checklist_pdf, checklist_xlsx
+
+    pdf = _put(staging, Path("checklist.pdf"), checklist_pdf(letter, fonts, progress, today))
+    xlsx = _put(
+        staging,
+        Path("checklist.xlsx"),
+        checklist_xlsx(letter, progress, today, fonts=fonts),
+    )
+    return [pdf, xlsx]
 
 
 def _remove_abandoned(folder: Path) -> None:
@@ -147,76 +378,19 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _chosen(letter: Letter, only: Sequence[str]) -> list[Member]:
-    if not only:
-        return list(letter.recipients)
-    by_code = {m.code: m for m in letter.recipients}
-    problems = [
-        Problem("--only", 0, 0, "", f"ไม่มีผู้รับรหัส '{code}' ในหนังสือนี้ (unknown recipient)")
-        for code in only
-        if thai.arabic_digits(code) not in by_code
-    ]
-    if problems:
-        raise InputError(problems)
-    return [by_code[thai.arabic_digits(code)] for code in dict.fromkeys(only)]
-
-
-def _warnings(letter: Letter) -> list[str]:
-    emblem = letter.config.emblem
-    if emblem is None or not emblem.is_file():
-        where = emblem or "office.emblem"
-        return [
-            f"คำเตือน (warning): ไม่พบภาพตราครุฑ '{where}' หนังสือจะมีกรอบแทนตราครุฑ; "
-            f"วางไฟล์ภาพไว้ตามที่ office.emblem ใน {letter.config.path.name} ระบุ"
-        ]
-    return []
-
-
-def _write_letters(
-    letter: Letter,
-    recipients: list[Member],
-    number: str | None,
-    draft: bool,
-    renderer: PdfRenderer,
-    staging: Path,
-    progress: Progress | None,
-) -> list[BuiltLetter]:
-    (staging / "letters").mkdir()
-    cache: dict[tuple[object, ...], Rendered] = {}
-    built: list[BuiltLetter] = []
-    for i, member in enumerate(recipients, 1):
-        copy: Copy = copy_for(letter, member, number, draft=draft)
-        key = copy.identity()
-        rendered = cache.get(key)
-        if rendered is None:
-            rendered = cache[key] = renderer.render(copy, letter.directive.date)
-        stem = f"{copy.recipient.code}-{safe_name(copy.recipient.name)}"
-        path = staging / "letters" / f"{stem}.pdf"
-        try:
-            path.write_bytes(rendered.pdf)
-        except OSError as exc:
-            raise OutputError(f"{path}: เขียนไฟล์ไม่ได้ (cannot write): {exc.strerror}") from None
-        built.append(
-            BuiltLetter(
-                copy.recipient.code,
-                copy.recipient.name,
-                copy.number,
-                {"pdf": Path("letters") / path.name},
-                rendered.pages,
-            )
-        )
-        if progress:
-            progress(i, len(recipients), copy.recipient.name)
-    return built
-
-
 def _keep_others(
-    folder: Path, staging: Path, only: Sequence[str], built: list[BuiltLetter]
+    folder: Path,
+    staging: Path,
+    only: Sequence[str],
+    built: list[BuiltLetter],
+    directive_id: str | None,
 ) -> None:
     """With ``--only``, the other recipients' files of the previous build stay as they were."""
     if not only or not (folder / "manifest.json").is_file():
         return
     previous = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    if previous.get("draft") != (directive_id is None):
+        return  # drafts and numbered letters are never mixed in one folder
     done = {b.code for b in built}
     for entry in previous.get("recipients", []):
         if entry["code"] in done:
@@ -227,7 +401,14 @@ def _keep_others(
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(folder / relative, target)
         built.append(
-            BuiltLetter(entry["code"], entry["name"], entry["number"], files, entry["pages"])
+            BuiltLetter(
+                entry["code"],
+                entry["name"],
+                entry["number"],
+                files,
+                entry["pages"],
+                entry.get("bundle_pages", 0),
+            )
         )
     order = {code: i for i, code in enumerate(e["code"] for e in previous["recipients"])}
     built.sort(key=lambda b: order.get(b.code, len(order)))
@@ -237,21 +418,29 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _manifest(letter: Letter, staging: Path, built: list[BuiltLetter], draft: bool) -> None:
+def _manifest(
+    letter: Letter,
+    staging: Path,
+    built: list[BuiltLetter],
+    checklist: list[Path],
+    directive_id: str | None,
+) -> None:
     d = letter.directive
     manifest = {
         "directive": str(letter.path.resolve()),
+        "register_id": directive_id,
         "kind": d.kind,
         "subject": d.subject,
         "date": d.date.isoformat(),
         "date_th": thai.thai_date(d.date),
-        "draft": draft,
+        "draft": directive_id is None,
         "recipients": [
             {
                 "code": b.code,
                 "name": b.name,
                 "number": b.number,
                 "pages": b.pages,
+                "bundle_pages": b.bundle_pages,
                 "files": [
                     {"format": fmt, "path": str(path), "sha256": sha256(staging / path)}
                     for fmt, path in b.files.items()
@@ -259,6 +448,7 @@ def _manifest(letter: Letter, staging: Path, built: list[BuiltLetter], draft: bo
             }
             for b in built
         ],
+        "checklist": [{"path": str(path), "sha256": sha256(staging / path)} for path in checklist],
     }
     text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
     (staging / "manifest.json").write_text(text, encoding="utf-8")

@@ -27,6 +27,15 @@ CONFIG_OPTION = click.option(
 )
 
 
+REGISTER_OPTION = click.option(
+    "--register",
+    "register_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="ไฟล์ทะเบียนหนังสือส่ง (default: register.sqlite3 beside config.yaml).",
+)
+
+
 class _Letters(click.Group):
     """Catches the tool's own errors once, for every command."""
 
@@ -80,9 +89,9 @@ def check(directive: Path, config_path: Path | None) -> None:
 @click.option(
     "--format",
     "formats",
-    default="pdf",
+    default="pdf,docx",
     show_default=True,
-    help="รูปแบบไฟล์ คั่นด้วยจุลภาค (comma-separated formats): pdf.",
+    help="รูปแบบไฟล์หนังสือ คั่นด้วยจุลภาค (comma-separated): pdf, docx.",
 )
 @click.option(
     "--only",
@@ -90,7 +99,8 @@ def check(directive: Path, config_path: Path | None) -> None:
     metavar="CODE",
     help="ทำเฉพาะผู้รับรหัสนี้ (repeatable); ฉบับอื่นของครั้งก่อนคงเดิม.",
 )
-@click.option("--draft", is_flag=True, help="ฉบับร่าง: ลายน้ำ 'ร่าง' ไม่มีเลขที่และลายมือชื่อ.")
+@click.option("--draft", is_flag=True, help="ฉบับร่าง: ลายน้ำ 'ร่าง' ไม่ออกเลขและไม่มีลายมือชื่อ.")
+@REGISTER_OPTION
 def build(
     directive: Path,
     config_path: Path | None,
@@ -98,8 +108,9 @@ def build(
     formats: str,
     only: tuple[str, ...],
     draft: bool,
+    register_file: Path | None,
 ) -> None:
-    """สร้างหนังสือ PDF ถึงผู้รับทุกราย (build every recipient's letter)."""
+    """สร้างหนังสือ ชุดส่ง และแบบติดตามถึงผู้รับทุกราย (build letters, bundles, checklist)."""
     from letters.build import build as run_build
     from letters.build import parse_formats
 
@@ -111,12 +122,11 @@ def build(
         only=only,
         draft=draft,
         progress=_progress(),
+        register=register_file,
     )
     for warning in result.warnings:
         click.secho(warning, err=True, fg="yellow")
-    click.echo(
-        f"เสร็จ (done): หนังสือ {len(result.letters)} ฉบับ, {result.pages} หน้า -> {result.folder}"
-    )
+    click.echo(result.summary())
 
 
 def _progress() -> Callable[[int, int, str], None] | None:

@@ -116,17 +116,17 @@ class PdfRenderer:
             document = HTML(string=self.html(copy, created, catch), base_url=base).render(
                 font_config=self.font_config
             )
-        return Rendered(_write(document, created), len(document.pages), words)
+        return Rendered(write_pdf(document, created), len(document.pages), words)
 
 
-def _write(document: Any, created: dt.date) -> bytes:
-    """PDF bytes that depend only on the letter (fixed identifier and font-subset dates)."""
+def write_pdf(document: Any, created: dt.date) -> bytes:
+    """PDF bytes that depend only on the letter (font subsets dated by the letter, not now)."""
     stamp = int(dt.datetime.combine(created, dt.time(), dt.UTC).timestamp())
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     # fontTools writes the subset's creation time from SOURCE_DATE_EPOCH when it is set.
     os.environ["SOURCE_DATE_EPOCH"] = str(max(stamp, 0))
     try:
-        pdf: bytes = document.write_pdf(identifier=b"letters", uncompressed_pdf=False)
+        pdf: bytes = document.write_pdf()
     finally:
         if previous is None:
             del os.environ["SOURCE_DATE_EPOCH"]

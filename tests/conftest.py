@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,15 @@ def shared_path(*parts: str) -> Path:
             pytest.fail(f"{path} is missing: CI runs beside a copy of shared/")
         pytest.skip(f"{path} is not here (the shared reference folder sits beside the checkout)")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_stays_untouched() -> Iterator[None]:
+    """No test may write into ../shared (CI lays it read-only beside the checkout)."""
+    before = tree(SHARED) if SHARED.is_dir() else {}
+    yield
+    after = tree(SHARED) if SHARED.is_dir() else {}
+    assert after == before, f"tests wrote into {SHARED}: {sorted(set(after) ^ set(before))}"
 
 
 @dataclass

@@ -42,12 +42,25 @@ def test_manifest_lists_files_with_their_hashes(workdir: Path, letters: Runner) 
     assert manifest["date"] == "2018-12-11"
     recipients = manifest["recipients"]
     assert isinstance(recipients, list) and len(recipients) == 9
+    listed = {"manifest.json"}
     for entry in recipients:
-        assert entry["number"] == "ที่ นค ๐๐๑๙.๔/ว"
-        (file,) = entry["files"]
-        data = (folder / file["path"]).read_bytes()
-        assert hashlib.sha256(data).hexdigest() == file["sha256"]
-        assert file["path"] == f"letters/{entry['code']}-{entry['name']}.pdf"
+        assert entry["number"] == "ที่ นค ๐๐๑๙.๔/ว ๑"  # the first circular in a new register
+        formats = {f["format"]: f for f in entry["files"]}
+        assert set(formats) == {"pdf", "docx", "bundle"}
+        stem = f"{entry['code']}-{entry['name']}"
+        assert formats["pdf"]["path"] == f"letters/{stem}.pdf"
+        assert formats["docx"]["path"] == f"letters/{stem}.docx"
+        assert formats["bundle"]["path"] == f"bundles/{stem}.pdf"
+        for file in entry["files"]:
+            data = (folder / file["path"]).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == file["sha256"]
+            listed.add(file["path"])
+    for file in manifest["checklist"]:  # type: ignore[attr-defined]
+        assert hashlib.sha256((folder / file["path"]).read_bytes()).hexdigest() == file["sha256"]
+        listed.add(file["path"])
+    assert listed == set(tree(folder))  # the manifest lists every file written
+    assert "ชุดส่ง (bundles): 9 ชุด" in result.out
+    assert "checklist.pdf, checklist.xlsx" in result.out
 
 
 def test_rebuild_gives_identical_pdfs(workdir: Path, letters: Runner) -> None:
@@ -69,9 +82,9 @@ def test_each_address_and_literal_number(workdir: Path, letters: Runner) -> None
     )
     assert result.code == 0, result.text
     folder = workdir / "out" / "line-at" / "letters"
-    assert sorted(p.name for p in folder.iterdir()) == ["4302-ท่าบ่อ.pdf", "4317-โพธิ์ตาก.pdf"]
+    assert sorted(p.name for p in folder.glob("*.pdf")) == ["4302-ท่าบ่อ.pdf", "4317-โพธิ์ตาก.pdf"]
     page = lines(folder / "4302-ท่าบ่อ.pdf")[0]
-    assert any(ln.text.replace(" ", "") == "ที่นค๐๐๑๙.๔/๑๙๓" for ln in page)
+    assert any(ln.text.replace(" ", "") == "ที่นค๐๐๑๙.๔/๑๙๓" for ln in page)  # as given
     assert any(squash(ln.text) == squash("เรียน นายอำเภอท่าบ่อ") for ln in page)
 
 
@@ -79,13 +92,34 @@ def test_only_keeps_the_other_letters_of_the_previous_build(workdir: Path, lette
     assert letters("build", "line-at/directive.yaml", cwd=workdir).code == 0
     folder = workdir / "out" / "line-at"
     before = tree(folder)
-    result = letters("build", "line-at/directive.yaml", "--only", "๔๓๐๕", "--draft", cwd=workdir)
+    directive = workdir / "line-at" / "directive.yaml"
+    directive.write_text(
+        directive.read_text(encoding="utf-8").replace(
+            "จึงเรียนมาเพื่อพิจารณา", "จึงเรียนมาเพื่อทราบและพิจารณา"
+        ),
+        encoding="utf-8",
+    )
+    result = letters("build", "line-at/directive.yaml", "--only", "๔๓๐๕", cwd=workdir)
     assert result.code == 0, result.text
     after = tree(folder)
     assert set(after) == set(before)
     changed = {name for name in after if after[name] != before[name]}
-    assert changed == {"letters/4305-โพนพิสัย.pdf", "manifest.json"}
+    stem = "4305-โพนพิสัย"
+    assert {f"letters/{stem}.pdf", f"letters/{stem}.docx", f"bundles/{stem}.pdf"} <= changed
+    assert not any("4301" in name or "4317" in name for name in changed)
     assert len(_manifest(folder)["recipients"]) == 9  # type: ignore[arg-type]
+    assert "แก้ไขหลังออกเลขแล้ว" in result.err  # same number kept, the clerk is told
+
+
+def test_draft_goes_to_its_own_folder_and_takes_no_number(workdir: Path, letters: Runner) -> None:
+    result = letters("build", "line-at/directive.yaml", "--draft", "--format", "pdf", cwd=workdir)
+    assert result.code == 0, result.text
+    assert (workdir / "out" / "line-at-draft" / "manifest.json").is_file()
+    assert not (workdir / "out" / "line-at").exists()
+    assert not (workdir / "register.sqlite3").exists()  # a draft allocates nothing
+    manifest = _manifest(workdir / "out" / "line-at-draft")
+    assert manifest["draft"] is True
+    assert {e["number"] for e in manifest["recipients"]} == {"ที่ นค ๐๐๑๙.๔/ว"}  # type: ignore[attr-defined]
 
 
 def test_failed_build_leaves_the_previous_output(workdir: Path, letters: Runner) -> None:
@@ -156,10 +190,13 @@ def test_reference_pair_builds_unchanged(tmp_path: Path, letters: Runner) -> Non
         shared_path("examples", "line-at", "directive.yaml"),
         "--config",
         shared_path("examples", "config.yaml"),
+        "--register",
+        "register.sqlite3",
         cwd=tmp_path,
     )
     assert result.code == 0, result.text
     assert result.err == ""  # the reference config names a Garuda that exists: no warning
+    assert (tmp_path / "register.sqlite3").is_file()
     folder = tmp_path / "out" / "line-at"
     assert len(list((folder / "letters").glob("*.pdf"))) == 9
     pages = sum(entry["pages"] for entry in _manifest(folder)["recipients"])  # type: ignore[attr-defined]
@@ -188,7 +225,7 @@ def test_build_killed_with_sigkill_then_rerun(workdir: Path, letters: Runner) ->
         encoding="utf-8",
     )
     env = {"PYTHONPATH": os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")])}
-    result = letters("build", "line-at/directive.yaml", "--draft", cwd=workdir, env=env)
+    result = letters("build", "line-at/directive.yaml", cwd=workdir, env=env)
     assert result.code == -signal.SIGKILL
     staged = list((workdir / "out").glob(".line-at.*.tmp/letters/*.pdf"))
     assert len(staged) == 3  # it died mid-way, with three letters written

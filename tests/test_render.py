@@ -36,13 +36,14 @@ def reference_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The reference directive and config built once, as a clerk would, into a folder."""
     from letters.build import build
 
-    out = tmp_path_factory.mktemp("reference") / "out"
+    folder = tmp_path_factory.mktemp("reference")
     build(
         shared_path("examples", "line-at", "directive.yaml"),
         shared_path("examples", "config.yaml"),
-        out=out,
+        out=folder / "out",
+        register=folder / "register.sqlite3",
     )
-    return out
+    return folder / "out"
 
 
 def _letters(folder: Path) -> list[Path]:
@@ -104,7 +105,7 @@ def test_number_and_sender_stand_on_the_garuda_foot(reference_build: Path) -> No
     assert number.x0 == pytest.approx(LEFT, abs=1)
     assert number.baseline == pytest.approx(sender.baseline, abs=0.5)
     assert abs(number.baseline - foot) < 8  # the line sits on the emblem's foot
-    assert number.text.replace(" ", "") == "ที่นค๐๐๑๙.๔/ว"  # number: auto, blank until allotted
+    assert number.text.replace(" ", "") == "ที่นค๐๐๑๙.๔/ว๑"  # number: auto, ๑ in a new register
     address = next(ln for ln in first if squash(ln.text) == squash("ถนนมิตรภาพ นค ๔๓๐๐๐"))
     assert address.x0 == pytest.approx(sender.x0, abs=0.5)  # one left-aligned block
     assert max(sender.x1, address.x1) <= RIGHT + 0.5
@@ -216,7 +217,17 @@ def test_three_pages_numbers_catchwords_and_signature_with_text(
     directive = _long_directive(tmp_path)
     config = shared_path("examples", "config.yaml")
     result = letters(
-        "build", directive, "--config", config, "--only", "4301", "--out", "out", cwd=tmp_path
+        "build",
+        directive,
+        "--config",
+        config,
+        "--only",
+        "4301",
+        "--out",
+        "out",
+        "--register",
+        "register.sqlite3",
+        cwd=tmp_path,
     )
     assert result.code == 0, result.text
     pdf = tmp_path / "out" / "letters" / "4301-เมืองหนองคาย.pdf"
@@ -276,6 +287,7 @@ def test_signature_image_and_draft(tmp_path: Path, letters: Runner) -> None:
 
     result = letters("build", "line-at/directive.yaml", "--only", "4302", "--draft", cwd=office)
     assert result.code == 0, result.text
+    pdf = office / "out" / "line-at-draft" / "letters" / "4302-ท่าบ่อ.pdf"
     pages = lines(pdf)
     assert all(images(pdf, i) == [] for i in range(len(pages)))
     for page in range(len(pages)):

@@ -1,0 +1,301 @@
+"""Bundles: the letter, its enclosures and the reply form of one recipient, as one PDF.
+
+Enclosures are prepared once per build (``EnclosurePages``) from the bytes read when the
+directive was checked: a PDF is parsed once, an image is placed once on an A4 page inside
+the letter's margins. ``make_bundle`` then only copies those parsed pages into each
+recipient's file, so a build for hundreds of recipients reads and parses each enclosure once.
+The bundle has an outline (bookmarks): the letter, each enclosure by its title, the reply form.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from letters import thai
+from letters.config import Layout
+from letters.content import Copy, Run, unit_lines
+from letters.directive import Enclosure, Letter
+from letters.enclosure import LoadedFile
+from letters.errors import OutputError
+from letters.fonts import FAMILY, FontSet
+from letters.render import CM, template_environment
+from letters.resources import resource_dir
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+
+A4_PT = (21.0 * CM, 29.7 * CM)
+LETTER_TITLE = "หนังสือ"
+REPLY_FORM_TITLE = "แบบรายงานผลการดำเนินการ"
+DEFAULT_DPI = 96.0  # an image that does not say its resolution (img2pdf's choice too)
+
+_Matrix = tuple[float, float, float, float, float, float]
+
+# How to draw a stored image (w x h points) upright for each EXIF orientation: the PDF
+# matrix (a, b, c, d, e, f) from the stored image's place to the upright one at the origin.
+_ORIENT: dict[int, Callable[[float, float], _Matrix]] = {
+    1: lambda w, h: (1, 0, 0, 1, 0, 0),
+    2: lambda w, h: (-1, 0, 0, 1, w, 0),
+    3: lambda w, h: (-1, 0, 0, -1, w, h),
+    4: lambda w, h: (1, 0, 0, -1, 0, h),
+    5: lambda w, h: (0, -1, -1, 0, h, w),
+    6: lambda w, h: (0, -1, 1, 0, 0, w),
+    7: lambda w, h: (0, 1, 1, 0, 0, 0),
+    8: lambda w, h: (0, 1, -1, 0, h, 0),
+}
+
+
+@dataclass(frozen=True)
+class _Part:
+    title: str  # the outline entry, digits made Thai
+    reader: PdfReader
+    pages: int
+    version: str  # the PDF header, e.g. "%PDF-1.7"
+
+
+class EnclosurePages:
+    """The enclosures of one build, each prepared once and shared by every bundle."""
+
+    def __init__(self, enclosures: Sequence[Enclosure], layout: Layout) -> None:
+        self.layout = layout
+        self._parts = tuple(_prepare(enclosure, layout) for enclosure in enclosures)
+
+    @property
+    def titles(self) -> tuple[str, ...]:
+        return tuple(part.title for part in self._parts)
+
+    @property
+    def pages(self) -> int:
+        """Pages all enclosures add to each bundle."""
+        return sum(part.pages for part in self._parts)
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+    def _items(self) -> tuple[_Part, ...]:
+        return self._parts
+
+
+def make_bundle(letter_pdf: bytes, pages: EnclosurePages, reply_form_pdf: bytes | None) -> bytes:
+    """The letter, then each enclosure in order, then the reply form, with an outline.
+
+    ``reply_form_pdf`` is None when the directive asks for no follow-up. The bundle keeps
+    the letter's document information (title, author, dates): equal input, equal bytes.
+    """
+    from pypdf.errors import PyPdfError
+
+    try:
+        with _quiet("pypdf"):  # its notes on odd but readable files mean nothing to a clerk
+            return _bundle(letter_pdf, pages, reply_form_pdf)
+    except (PyPdfError, ValueError, KeyError, TypeError) as exc:
+        raise OutputError(f"รวมไฟล์ชุดหนังสือไม่ได้ (cannot make the bundle): {exc}") from None
+
+
+def _bundle(letter_pdf: bytes, pages: EnclosurePages, reply_form_pdf: bytes | None) -> bytes:
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject
+
+    letter = _reader(letter_pdf)
+    parts = [_Part(LETTER_TITLE, letter, len(letter.pages), letter.pdf_header)]
+    parts += pages._items()
+    if reply_form_pdf is not None:
+        form = _reader(reply_form_pdf)
+        parts.append(_Part(REPLY_FORM_TITLE, form, len(form.pages), form.pdf_header))
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(part.reader, outline_item=part.title, import_outline=False)
+    writer.pdf_header = max((p.version for p in parts), key=_version).encode("ascii")
+    if letter.metadata:
+        writer.add_metadata({k: v for k, v in letter.metadata.items() if k != "/Producer"})
+    writer.page_mode = "/UseOutlines"
+    lang = letter.root_object.get("/Lang")
+    if lang is not None:
+        writer.root_object[NameObject("/Lang")] = lang
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _version(header: str) -> tuple[int, ...]:
+    digits = header.removeprefix("%PDF-")
+    try:
+        return tuple(int(p) for p in digits.split("."))
+    except ValueError:
+        return (1, 3)
+
+
+def _reader(data: bytes) -> PdfReader:
+    from pypdf import PdfReader
+
+    return PdfReader(io.BytesIO(data), strict=False)
+
+
+def _prepare(enclosure: Enclosure, layout: Layout) -> _Part:
+    from pypdf.errors import PyPdfError
+
+    file = enclosure.file
+    try:
+        with _quiet("pypdf"):
+            data = file.data if file.kind == "pdf" else image_page(file, layout)
+            reader = _reader(data)
+            count = len(reader.pages)
+            for page in reader.pages:
+                page.get_contents()  # parse every page now, not once per bundle
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError) as exc:
+        raise OutputError(
+            f"{file.path}: จัดหน้าสิ่งที่ส่งมาด้วยไม่ได้ (cannot prepare the enclosure): {exc}; "
+            "ลองบันทึกไฟล์นี้ใหม่เป็น PDF แล้วสร้างอีกครั้ง"
+        ) from None
+    return _Part(thai.thai_digits(enclosure.title), reader, count, reader.pdf_header)
+
+
+def text_block(layout: Layout) -> tuple[float, float, float, float]:
+    """x0, y0, width, height of the text block of a later page, in PDF points (y up)."""
+    x0 = layout.margin_left_cm * CM
+    y0 = layout.margin_bottom_cm * CM
+    width = A4_PT[0] - x0 - layout.margin_right_cm * CM
+    height = A4_PT[1] - y0 - layout.margin_top_cm * CM
+    return x0, y0, width, height
+
+
+def image_size_pt(file: LoadedFile) -> tuple[float, float]:
+    """The stored image's size at its own resolution (96 dpi when the file does not say)."""
+    assert file.size_px is not None
+    width_px, height_px = file.size_px
+    dpi_x, dpi_y = file.dpi or (DEFAULT_DPI, DEFAULT_DPI)
+    dpi_x = dpi_x if dpi_x > 1 else DEFAULT_DPI
+    dpi_y = dpi_y if dpi_y > 1 else DEFAULT_DPI
+    return width_px / dpi_x * 72, height_px / dpi_y * 72
+
+
+def image_page(file: LoadedFile, layout: Layout) -> bytes:
+    """A one-page A4 PDF: the image upright, centred in the text block, scaled down to fit
+    inside the margins and never enlarged beyond its own resolution."""
+    import img2pdf
+    from pypdf import PdfWriter, Transformation
+
+    orientation = _orientation(file.data)
+    stored_w, stored_h = image_size_pt(file)
+    upright_w, upright_h = (stored_w, stored_h) if orientation <= 4 else (stored_h, stored_w)
+    x0, y0, box_w, box_h = text_block(layout)
+    scale = min(1.0, box_w / upright_w, box_h / upright_h)
+    w, h = stored_w * scale, stored_h * scale
+
+    def layout_fun(*_: Any) -> tuple[float, float, float, float]:
+        return w, h, w, h
+
+    with _quiet("img2pdf"):
+        single = img2pdf.convert(
+            io.BytesIO(file.data),
+            layout_fun=layout_fun,
+            rotation=img2pdf.Rotation.none,
+            first_frame_only=True,
+            nodate=True,
+        )
+    image = _reader(single).pages[0]
+    writer = PdfWriter()
+    page = writer.add_blank_page(*A4_PT)
+    left = x0 + (box_w - upright_w * scale) / 2
+    bottom = y0 + (box_h - upright_h * scale) / 2
+    matrix = Transformation(_ORIENT[orientation](w, h)).translate(left, bottom)
+    page.merge_transformed_page(image, matrix)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _orientation(data: bytes) -> int:
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            value = image.getexif().get(0x0112, 1)
+    except (OSError, ValueError, SyntaxError):
+        return 1
+    return value if isinstance(value, int) and value in _ORIENT else 1
+
+
+@contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """Keep a library's log lines (img2pdf explains how it stores transparency) off the
+    clerk's screen."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+class ReplyFormRenderer:
+    """แบบรายงานผลการดำเนินการ: one A4 page for each recipient to fill in and send back.
+
+    Like ``PdfRenderer``, one instance serves a whole build: fonts and template are set up
+    once. Pass the letter renderer's ``font_config`` to share it.
+    """
+
+    def __init__(self, layout: Layout, fonts: FontSet, *, font_config: Any = None) -> None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.layout = layout
+        self.fonts = fonts
+        self.font_config = font_config if font_config is not None else FontConfiguration()
+        self.template = template_environment().get_template("reply-form.html.j2")
+
+    def html(self, letter: Letter, copy: Copy, *, compact: bool = False) -> str:
+        d = letter.directive
+        follow = d.follow_up
+        names = letter.directory_names
+
+        def text(value: str) -> tuple[Run, ...]:
+            return tuple(
+                Run(t, keep) for t, keep in thai.split_names(thai.thai_digits(value), names)
+            )
+
+        tasks = [
+            (thai.item_number(i), text(task))
+            for i, task in enumerate(follow.tasks if follow else [], 1)
+        ]
+        member = copy.recipient
+        unit = unit_lines(letter)
+        unit_count = len(letter.unit.lines)
+        return self.template.render(
+            c=copy,
+            L=self.layout,
+            fonts=self.fonts.files,
+            family=FAMILY,
+            title=REPLY_FORM_TITLE,
+            office=thai.thai_digits(letter.config.model.office.name),
+            number_blank=copy.number.endswith(("/", "/ว")),
+            recipient_name=thai.thai_digits(member.name),
+            recipient_title=thai.thai_digits(member.title),
+            recipient_code=thai.thai_digits(member.code),
+            tasks=tasks,
+            compact=compact,
+            due=thai.thai_date(follow.due) if follow else None,
+            unit_name=text(" ".join(unit[:unit_count])),
+            contact=unit[unit_count:],
+            author=letter.config.model.office.name,
+            created=d.date.isoformat(),
+        )
+
+    def render(self, letter: Letter, copy: Copy) -> bytes:
+        from weasyprint import HTML
+
+        from letters.render import write_pdf
+
+        base = str(resource_dir("templates"))
+        document = HTML(string=self.html(letter, copy), base_url=base).render(
+            font_config=self.font_config
+        )
+        if len(document.pages) > 1:
+            document = HTML(string=self.html(letter, copy, compact=True), base_url=base).render(
+                font_config=self.font_config
+            )
+        return write_pdf(document, letter.directive.date)

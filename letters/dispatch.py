@@ -1,0 +1,660 @@
+"""E-mail dispatch: one message per recipient, each sent once, every outcome told as it happens.
+
+``send_all`` walks the recipients not yet sent, hands each to a ``Mailer`` and passes every
+``Outcome`` to a callback the moment it is known (the outgoing register records it there, so a
+run killed after the fifth message keeps the first five). A recipient whose code is already
+sent is skipped: however often the clerk runs the command, each district gets one copy.
+
+The ``Mailer`` speaks SMTP as ``dispatch.email`` in config.yaml says: STARTTLS or implicit
+TLS with the certificate checked, or no encryption only to a loopback address. The user name
+and password come from the environment variables the config names and the password never
+appears in an outcome, an error message or a log line (server replies are scrubbed too).
+
+Failures:
+
+* temporary (a 4xx reply, a dropped connection, a refused or reset connection, a timeout):
+  retried ``retries`` times with exponential back-off, on a new connection;
+* permanent (a 5xx reply, such as 550 for one address): that recipient's outcome is a
+  failure and the run goes on with the others;
+* the server cannot be reached at all, its certificate is not trusted, or it refuses the
+  login: ``DispatchError`` (nothing more can be sent; the outcomes told so far stand).
+
+Duplicates. When the connection drops after the message's body went out but before the
+server's reply to it, the message may or may not have been accepted: nobody can know. The
+tool then sends it again (at least once, never silently lost: a district missing an official
+letter costs more than a district holding it twice) under the same Message-ID, so the two
+copies are recognisably one message, and the outcome says that a copy may be doubled. A
+connection that drops anywhere else (before the body, or between messages) cannot double a
+message, and its retry is silent.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+import html
+import ipaddress
+import logging
+import smtplib
+import ssl
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from pathlib import Path
+from types import TracebackType
+
+from letters import thai
+from letters.config import Email, Member
+from letters.content import number_line, unit_lines
+from letters.directive import Letter
+from letters.errors import DispatchError
+
+log = logging.getLogger(__name__)
+
+_MASK = "********"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to one recipient."""
+
+    code: str
+    name: str
+    to: str  # the recipient's e-mail address (config.yaml: recipients.<group>.members[].email)
+    subject: str  # the letter's ที่ and เรื่อง
+    attachment: Path  # the bundle PDF
+    cover_text: str
+    cover_html: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one recipient's message."""
+
+    code: str
+    ok: bool
+    message_id: str | None  # ours, when the server accepted the message
+    detail: str  # Thai, for the register's การปฏิบัติ/หมายเหตุ and the run's summary
+    at: datetime
+    attempts: int
+
+
+def subject_line(number: str, subject: str) -> str:
+    """``ที่ นค ๐๐๑๙.๔/ว ๑๙๓ เรื่อง ...``: the letter's number line and its subject."""
+    number = number.strip()
+    if not number.startswith("ที่"):
+        number = f"ที่ {number}"
+    return thai.thai_digits(f"{number} เรื่อง {subject.strip()}")
+
+
+def cover_note(
+    *,
+    addressee: str,
+    office: str,
+    number: str,
+    subject: str,
+    attachment_name: str,
+    contact: Sequence[str],
+) -> tuple[str, str]:
+    """The short Thai cover note, as plain text and as HTML: what is attached, whom to ask.
+
+    ``number`` is the printed number line (``ที่ ...``), ``contact`` the owning unit's lines as
+    the letter prints them (``letters.content.unit_lines``). The attachment's file name is
+    shown as it is on disk; every other digit is Thai.
+    """
+    greeting = thai.thai_digits(f"เรียน {addressee}")
+    number = number.strip()
+    if not number.startswith("ที่"):
+        number = f"ที่ {number}"
+    body = thai.thai_digits(
+        f"{office} ขอส่งหนังสือ{number} เรื่อง {subject.strip()} มาพร้อมนี้ รายละเอียดตามไฟล์ที่แนบ"
+    )
+    attached = f"ไฟล์ที่แนบ (attachment): {attachment_name}"
+    ask = "หากมีข้อสงสัย โปรดติดต่อ"
+    contact_lines = [thai.thai_digits(line) for line in contact]
+    text = "\n".join([greeting, "", body, attached, "", ask, *contact_lines, ""])
+    esc = html.escape
+    contact_html = "<br>\n".join(esc(line) for line in contact_lines)
+    page = (
+        '<!DOCTYPE html>\n<html lang="th">\n<head><meta charset="utf-8"></head>\n'
+        "<body style=\"font-family: 'TH Sarabun New', Sarabun, sans-serif; font-size: 16pt\">\n"
+        f"<p>{esc(greeting)}</p>\n"
+        f"<p>{esc(body)}</p>\n"
+        f"<p>ไฟล์ที่แนบ (attachment): <b>{esc(attachment_name)}</b></p>\n"
+        f"<p>{esc(ask)}<br>\n{contact_html}</p>\n"
+        "</body>\n</html>\n"
+    )
+    return text, page
+
+
+def outgoing(letter: Letter, member: Member, number: str | None, attachment: Path) -> Outgoing:
+    """The message for one recipient of a built letter.
+
+    ``number`` is the number allotted to this copy (``"๑๙๓"``; None when not yet allotted),
+    or its printed line (``"ที่ นค ๐๐๑๙.๔/ว ๑๙๓"``, as the build's manifest keeps it). A member
+    without an e-mail address gets an empty ``to``: ``send_all`` records that as a failure.
+    """
+    line = number if number and number.strip().startswith("ที่") else number_line(letter, number)
+    subject = letter.directive.subject
+    text, page = cover_note(
+        addressee=letter.addressee(member),
+        office=letter.config.model.office.name,
+        number=line,
+        subject=subject,
+        attachment_name=attachment.name,
+        contact=unit_lines(letter),
+    )
+    return Outgoing(
+        code=member.code,
+        name=member.name,
+        to=member.email or "",
+        subject=subject_line(line, subject),
+        attachment=attachment,
+        cover_text=text,
+        cover_html=page,
+    )
+
+
+def sender_address(sender: str) -> str:
+    """The bare address of ``dispatch.email.sender`` (which may carry a Thai display name)."""
+    header = email.policy.default.header_factory("From", sender)
+    addresses: tuple[Address, ...] = getattr(header, "addresses", ())
+    if len(addresses) != 1 or "@" not in addresses[0].addr_spec:
+        raise DispatchError(
+            f"dispatch.email.sender: '{sender}' ไม่ใช่ที่อยู่อีเมลเดียว (not one e-mail address); "
+            "เขียนเป็น ชื่อสำนักงาน <saraban@...> ใน config.yaml"
+        )
+    return str(addresses[0].addr_spec)
+
+
+def new_message_id(sender: str) -> str:
+    """A Message-ID of our own, ``<...@sender-domain>``."""
+    domain = sender_address(sender).rpartition("@")[2]
+    return email.utils.make_msgid(domain=domain)
+
+
+def compose(
+    item: Outgoing, sender: str, message_id: str, *, date: datetime | None = None
+) -> EmailMessage:
+    """The message: Thai subject (RFC 2047), text and HTML cover note, the PDF (RFC 2231 name)."""
+    msg = EmailMessage(policy=email.policy.SMTP)
+    msg["From"] = sender
+    msg["To"] = Address(addr_spec=item.to)
+    msg["Subject"] = item.subject
+    msg["Date"] = email.utils.format_datetime(date or _local_now())
+    msg["Message-ID"] = message_id
+    # base64 keeps the Thai text 7-bit clean: no server needs 8BITMIME.
+    msg.set_content(item.cover_text, cte="base64")
+    msg.add_alternative(item.cover_html, subtype="html", cte="base64")
+    try:
+        data = item.attachment.read_bytes()
+    except OSError as exc:
+        raise DispatchError(
+            f"{item.attachment}: อ่านไฟล์แนบไม่ได้ (cannot read attachment): {exc.strerror}; "
+            "สร้างชุดเอกสารใหม่ด้วย letters build แล้วส่งอีกครั้ง"
+        ) from None
+    msg.add_attachment(data, maintype="application", subtype="pdf", filename=item.attachment.name)
+    msg["Content-Language"] = "th"
+    return msg
+
+
+class _Temporary(Exception):
+    """Worth trying again: a 4xx reply, a dropped or refused connection, a timeout."""
+
+    def __init__(self, detail: str, *, connecting: bool = False, after_body: bool = False) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.connecting = connecting
+        self.after_body = after_body
+
+
+class _Permanent(Exception):
+    """A 5xx reply for this message: trying again gives the same answer."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def _text(reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    return " ".join(text.split())
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class Mailer:
+    """One SMTP client for a run: connects on first use, keeps the connection, paces sends."""
+
+    def __init__(
+        self,
+        settings: Email,
+        *,
+        environ: Mapping[str, str],
+        smtp_factory: Callable[..., smtplib.SMTP] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        ssl_context: ssl.SSLContext | None = None,
+        retries: int = 3,
+        timeout: float = 30,
+        backoff: float = 2.0,
+        now: Callable[[], datetime] = _local_now,
+    ) -> None:
+        if settings.security == "none" and not _is_loopback(settings.host):
+            raise DispatchError(
+                f"dispatch.email: security: none ส่งได้เฉพาะเซิร์ฟเวอร์ในเครื่องนี้ (loopback only), "
+                f"ไม่ใช่ '{settings.host}'; ตั้ง security: starttls หรือ ssl ใน config.yaml"
+            )
+        self.settings = settings
+        self.sender = settings.sender
+        self.envelope_from = sender_address(settings.sender)
+        self._login = _credentials(settings, environ)
+        self._secrets = tuple(s for s in [self._login[1] if self._login else ""] if s)
+        self._factory = smtp_factory
+        self._sleep = sleep
+        self._clock = clock
+        self._ssl_context = ssl_context
+        self.retries = max(0, retries)
+        self.timeout = timeout
+        self.backoff = backoff
+        self.now = now
+        self._interval = 60.0 / settings.per_minute
+        self._last_start: float | None = None
+        self._smtp: smtplib.SMTP | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.settings.host}:{self.settings.port}"
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Say QUIT and close; quietly, as the messages are already sent or failed."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
+        finally:
+            smtp.close()
+
+    def scrub(self, text: str) -> str:
+        """``text`` with the password masked: for everything shown, logged or recorded."""
+        for secret in self._secrets:
+            text = text.replace(secret, _MASK)
+        return text
+
+    def send(self, item: Outgoing) -> Outcome:
+        """Send one message, retrying temporary failures; the outcome of this recipient.
+
+        Raises ``DispatchError`` when nothing more can be sent (no connection, untrusted
+        certificate, login refused): the caller stops the run.
+        """
+        message_id = new_message_id(self.sender)
+        data = compose(item, self.sender, message_id, date=self.now()).as_bytes()
+        attempts = 0
+        doubled = False
+        while True:
+            attempts += 1
+            try:
+                reply = self._attempt(item.to, data)
+            except _Permanent as exc:
+                return self._outcome(
+                    item,
+                    False,
+                    None,
+                    f"ส่งไม่ได้ (rejected): ถึง {item.to}: {exc.detail}; "
+                    "แก้ที่อยู่ใน config.yaml หรือสอบถามผู้ดูแลเซิร์ฟเวอร์ แล้วรันคำสั่งเดิมอีกครั้ง",
+                    attempts,
+                )
+            except _Temporary as exc:
+                self._drop()
+                doubled = doubled or exc.after_body
+                log.info("%s: temporary failure, attempt %d: %s", item.code, attempts, exc.detail)
+                if attempts > self.retries:
+                    if exc.connecting:
+                        raise DispatchError(
+                            self.scrub(
+                                f"เชื่อมต่อเซิร์ฟเวอร์อีเมล {self.where} ไม่ได้ (cannot connect) "
+                                f"หลังลอง {attempts} ครั้ง: {exc.detail}; ฉบับที่ส่งแล้วบันทึกไว้แล้ว "
+                                "ตรวจ dispatch.email ใน config.yaml หรือเครือข่าย แล้วรันคำสั่งเดิมอีกครั้ง"
+                            )
+                        ) from None
+                    return self._outcome(
+                        item,
+                        False,
+                        None,
+                        f"ส่งไม่ได้ชั่วคราว (temporary failure) หลังลอง {attempts} ครั้ง: "
+                        f"{exc.detail}{self._doubled_note(doubled)}; รันคำสั่งเดิมอีกครั้งภายหลัง",
+                        attempts,
+                    )
+                self._sleep(self.backoff * 2 ** (attempts - 1))
+                continue
+            return self._outcome(
+                item,
+                True,
+                message_id,
+                f"ส่งทางอีเมลแล้ว (sent) ถึง {item.to}: {reply}{self._doubled_note(doubled)}",
+                attempts,
+            )
+
+    @staticmethod
+    def _doubled_note(doubled: bool) -> str:
+        if not doubled:
+            return ""
+        return (
+            " (การเชื่อมต่อหลุดหลังส่งเนื้อความ ก่อนเซิร์ฟเวอร์ตอบ: ส่งใหม่ด้วย Message-ID เดิม "
+            "ผู้รับอาจได้ฉบับเดียวกันซ้ำ)"
+        )
+
+    def _outcome(
+        self, item: Outgoing, ok: bool, message_id: str | None, detail: str, attempts: int
+    ) -> Outcome:
+        return Outcome(item.code, ok, message_id, self.scrub(detail), self.now(), attempts)
+
+    def _pace(self) -> None:
+        """At most ``per_minute`` transactions a minute: each 60/per_minute after the last."""
+        now = self._clock()
+        if self._last_start is not None:
+            wait = self._last_start + self._interval - now
+            if wait > 0:
+                self._sleep(wait)
+                now = self._clock()
+        self._last_start = now
+
+    def _attempt(self, to: str, data: bytes) -> str:
+        """One SMTP transaction; its final reply, or ``_Temporary``/``_Permanent``."""
+        smtp = self._connection()
+        self._pace()
+        try:
+            self._expect(smtp.mail(self.envelope_from), "MAIL FROM", (250,), smtp)
+            self._expect(smtp.rcpt(to), "RCPT TO", (250, 251), smtp)
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise _Temporary(self._describe(exc)) from None
+        try:
+            code, reply = smtp.data(data)
+        except smtplib.SMTPResponseException as exc:  # the DATA command itself, before the body
+            self._expect((exc.smtp_code, exc.smtp_error), "DATA", (354,), smtp)
+            raise _Permanent(self._reply("DATA", exc.smtp_code, exc.smtp_error)) from None
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise _Temporary(self._describe(exc), after_body=True) from None
+        self._expect((code, reply), "DATA", (250,), smtp)
+        return self._reply("DATA", code, reply)
+
+    def _expect(
+        self, answer: tuple[int, bytes | str], step: str, good: tuple[int, ...], smtp: smtplib.SMTP
+    ) -> None:
+        code, reply = answer
+        if code in good:
+            return
+        detail = self._reply(step, code, reply)
+        if 400 <= code < 500 or code < 0:
+            raise _Temporary(detail)
+        try:
+            smtp.rset()  # the next recipient starts a clean transaction
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+        raise _Permanent(detail)
+
+    def _reply(self, step: str, code: int, reply: bytes | str) -> str:
+        return self.scrub(f"เซิร์ฟเวอร์ตอบ {step} {code} {_text(reply)}")
+
+    def _describe(self, exc: BaseException) -> str:
+        # smtplib reports a timeout while reading a reply as a disconnection caused by it.
+        if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
+            what = "หมดเวลารอเซิร์ฟเวอร์ (timeout)"
+        elif isinstance(exc, smtplib.SMTPServerDisconnected):
+            what = "การเชื่อมต่อหลุด (connection dropped)"
+        elif isinstance(exc, ConnectionRefusedError):
+            what = "เซิร์ฟเวอร์ไม่รับการเชื่อมต่อ (connection refused)"
+        elif isinstance(exc, ConnectionResetError):
+            what = "การเชื่อมต่อถูกตัด (connection reset)"
+        else:
+            what = "การเชื่อมต่อขัดข้อง (connection error)"
+        text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return self.scrub(f"{what}: {text}" if text else what)
+
+    def _drop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            smtp.close()
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is not None:
+            return self._smtp
+        context = self._ssl_context or ssl.create_default_context()
+        s = self.settings
+        try:
+            if self._factory is not None:
+                extra = {"context": context} if s.security == "ssl" else {}
+                smtp = self._factory(s.host, s.port, timeout=self.timeout, **extra)
+            elif s.security == "ssl":
+                smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=self.timeout, context=context)
+            else:
+                smtp = smtplib.SMTP(s.host, s.port, timeout=self.timeout)
+        except smtplib.SMTPResponseException as exc:
+            detail = self._reply("greeting", exc.smtp_code, exc.smtp_error)
+            if 400 <= exc.smtp_code < 500:
+                raise _Temporary(detail, connecting=True) from None
+            raise self._refused(detail) from None
+        except ssl.SSLError as exc:
+            raise self._tls_error(exc) from None
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise _Temporary(self._describe(exc), connecting=True) from None
+        with self._closing_on_error(smtp):
+            self._greet(smtp, context)
+        self._smtp = smtp
+        return smtp
+
+    @contextmanager
+    def _closing_on_error(self, smtp: smtplib.SMTP) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:
+            smtp.close()
+            raise
+
+    def _greet(self, smtp: smtplib.SMTP, context: ssl.SSLContext) -> None:
+        """EHLO, STARTTLS when configured (never falling back to plain text), then AUTH."""
+        s = self.settings
+        try:
+            smtp.ehlo()
+            if s.security == "starttls":
+                if not smtp.has_extn("starttls"):
+                    raise DispatchError(
+                        f"เซิร์ฟเวอร์อีเมล {self.where} ไม่รองรับ STARTTLS (STARTTLS not offered): "
+                        "ไม่ส่งแบบไม่เข้ารหัส; ตรวจ port และ security ใน dispatch.email ของ config.yaml"
+                    )
+                smtp.starttls(context=context)
+                smtp.ehlo()
+            if self._login is not None:
+                smtp.login(*self._login)
+        except smtplib.SMTPAuthenticationError as exc:
+            user_env, password_env = s.username_env, s.password_env
+            raise DispatchError(
+                self.scrub(
+                    f"เซิร์ฟเวอร์อีเมล {self.where} ไม่รับการเข้าสู่ระบบ (login refused): "
+                    f"{exc.smtp_code} {_text(exc.smtp_error)}; ตรวจตัวแปรสภาพแวดล้อม "
+                    f"{user_env} และ {password_env}"
+                )
+            ) from None
+        except smtplib.SMTPNotSupportedError:
+            raise DispatchError(
+                f"เซิร์ฟเวอร์อีเมล {self.where} ไม่รองรับการเข้าสู่ระบบ (AUTH not supported); "
+                "ตรวจ port และ security ใน dispatch.email ของ config.yaml"
+            ) from None
+        except smtplib.SMTPResponseException as exc:
+            detail = self._reply("EHLO/STARTTLS/AUTH", exc.smtp_code, exc.smtp_error)
+            if 400 <= exc.smtp_code < 500:
+                raise _Temporary(detail, connecting=True) from None
+            raise self._refused(detail) from None
+        except ssl.SSLError as exc:
+            raise self._tls_error(exc) from None
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise _Temporary(self._describe(exc), connecting=True) from None
+
+    def _refused(self, detail: str) -> DispatchError:
+        return DispatchError(
+            self.scrub(
+                f"เซิร์ฟเวอร์อีเมล {self.where} ปฏิเสธการเชื่อมต่อ (refused): {detail}; "
+                "ตรวจ dispatch.email ใน config.yaml"
+            )
+        )
+
+    def _tls_error(self, exc: ssl.SSLError) -> DispatchError:
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            reason = exc.verify_message or exc.reason or str(exc)
+            return DispatchError(
+                f"ใบรับรองของเซิร์ฟเวอร์อีเมล {self.where} ไม่ผ่านการตรวจ "
+                f"(certificate verify failed: {reason}): ไม่ได้ส่งอะไร; "
+                "ตรวจชื่อ host ใน dispatch.email ของ config.yaml หรือติดต่อผู้ดูแลเซิร์ฟเวอร์"
+            )
+        return DispatchError(
+            f"เชื่อมต่อแบบเข้ารหัสกับ {self.where} ไม่สำเร็จ (TLS failed: {exc.reason or exc}); "
+            "ตรวจ port และ security ใน dispatch.email ของ config.yaml"
+        )
+
+
+def _credentials(settings: Email, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """User name and password from the environment variables config.yaml names, or none."""
+    names = [n for n in (settings.username_env, settings.password_env) if n]
+    if not names:
+        return None
+    if not (settings.username_env and settings.password_env):
+        raise DispatchError(
+            "dispatch.email: ต้องระบุทั้ง username_env และ password_env (both or neither) "
+            "ใน config.yaml"
+        )
+    missing = [n for n in names if not environ.get(n)]
+    if missing:
+        raise DispatchError(
+            f"ไม่พบตัวแปรสภาพแวดล้อม (environment variable) {', '.join(missing)}: "
+            "ตั้งค่าก่อนส่ง เช่น export " + "=... ".join(missing) + "=... แล้วรันคำสั่งเดิมอีกครั้ง"
+        )
+    return environ[settings.username_env], environ[settings.password_env]
+
+
+def send_all(
+    items: Sequence[Outgoing],
+    mailer: Mailer,
+    *,
+    already_sent: set[str],
+    on_outcome: Callable[[Outcome], None],
+    progress: Callable[[int, int, str], None] | None = None,
+) -> list[Outcome]:
+    """Send every item whose code is not in ``already_sent``; each outcome as it happens.
+
+    ``on_outcome`` is called before the next message goes; if it raises (the register cannot
+    be written), the run stops there. The connection is closed at the end, whatever happens.
+    """
+    todo: list[Outgoing] = []
+    seen = set(already_sent)
+    for item in items:
+        if item.code not in seen:
+            seen.add(item.code)
+            todo.append(item)
+    missing = [str(i.attachment) for i in todo if not i.attachment.is_file()]
+    if missing:
+        raise DispatchError(
+            "ไม่พบไฟล์แนบ (missing attachment): "
+            + ", ".join(missing)
+            + "; สร้างชุดเอกสารใหม่ด้วย letters build แล้วส่งอีกครั้ง ยังไม่ได้ส่งฉบับใด"
+        )
+    outcomes: list[Outcome] = []
+    try:
+        for n, item in enumerate(todo, 1):
+            if item.to.strip():
+                outcome = mailer.send(item)
+            else:
+                outcome = Outcome(
+                    item.code,
+                    False,
+                    None,
+                    f"ไม่มีที่อยู่อีเมล (no e-mail address) ของ {item.code} {item.name} "
+                    "ใน config.yaml: เพิ่ม email แล้วรันคำสั่งเดิมอีกครั้ง หรือพิมพ์ส่งทางไปรษณีย์",
+                    mailer.now(),
+                    0,
+                )
+            on_outcome(outcome)
+            outcomes.append(outcome)
+            if progress is not None:
+                progress(n, len(todo), item.name)
+    finally:
+        mailer.close()
+    return outcomes
+
+
+def exit_status(outcomes: Sequence[Outcome]) -> int:
+    """0 when every message went, 1 when any failed."""
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+def summary(outcomes: Sequence[Outcome], skipped: int = 0) -> str:
+    """The run's last words: how many went, which failed and why."""
+    sent = [o for o in outcomes if o.ok]
+    failed = [o for o in outcomes if not o.ok]
+    lines = [
+        f"ส่งแล้ว (sent) {len(sent)} ฉบับ, ไม่สำเร็จ (failed) {len(failed)} ฉบับ, "
+        f"ข้ามเพราะส่งไปแล้ว (already sent) {skipped} ฉบับ"
+    ]
+    lines += [f"  {o.code}: {o.detail}" for o in failed]
+    if failed:
+        lines.append("รันคำสั่งเดิมอีกครั้งเพื่อส่งเฉพาะฉบับที่ยังไม่สำเร็จ")
+    return "\n".join(lines)
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} ไบต์ (bytes)"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} กิโลไบต์ (KB)"
+    return f"{n / (1024 * 1024):.1f} เมกะไบต์ (MB)"
+
+
+def dry_run(items: Sequence[Outgoing], already_sent: set[str], command: str) -> str:
+    """What ``--yes`` would send, recipient by recipient, and the command that sends it."""
+    pending = [i for i in items if i.code not in already_sent]
+    lines = [
+        f"ยังไม่ได้ส่ง (dry run): จะส่งอีเมล {len(pending)} ฉบับ, "
+        f"ส่งไปแล้ว {len(items) - len(pending)} ฉบับ (already sent)"
+    ]
+    for item in items:
+        mark = "  [ส่งแล้ว (already sent): ไม่ส่งซ้ำ]" if item.code in already_sent else ""
+        try:
+            size = _size(item.attachment.stat().st_size)
+        except OSError:
+            size = "ไม่พบไฟล์ (missing): สร้างใหม่ด้วย letters build"
+        lines += [
+            f"{item.code} {item.name}{mark}",
+            f"    ถึง (to): {item.to or 'ไม่มีที่อยู่อีเมล (no e-mail address) ใน config.yaml'}",
+            f"    เรื่อง (subject): {item.subject}",
+            f"    แนบ (attachment): {item.attachment.name}, {size}",
+        ]
+    lines.append(f"ส่งจริง (to send): {command}")
+    return "\n".join(lines)

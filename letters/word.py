@@ -1,0 +1,970 @@
+"""Copies of a letter to DOCX: the same words and layout settings as the PDF, editable in Word.
+
+Built with python-docx from a ``Copy`` and the ``Layout``. What must stay in place while a
+clerk edits the letter is a paragraph property: indents, tab stops, keep-with-next, Thai-
+distributed justification. What the PDF places on the page absolutely (the Garuda, the
+stamps, the draft mark) is anchored to the page from the headers, in front of the text and
+moving none of it. Thai is a complex script in the styles and in every run (python-docx has
+no API for that: the XML is written here), and the font files travel inside the document,
+obfuscated as Word embeds them, so that a machine without the font shows the letter as
+designed.
+
+Equal input gives equal bytes: fixed zip timestamps, font keys derived from the font bytes,
+pictures rasterised by the same code every time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import io
+import itertools
+import unicodedata
+import uuid
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from letters import thai
+from letters.config import Layout
+from letters.content import Copy, Text, plain
+from letters.errors import OutputError
+from letters.fonts import FAMILY, FontSet
+from letters.render import _LABEL_GAP_EM as LABEL_GAP_EM
+from letters.render import CM
+
+# The paper, and what templates/letter.html.j2 places with fixed numbers (no settings yet).
+A4_CM = (21.0, 29.7)
+RED = "CC0000"
+STAMP_TOP_CM = 0.2  # the secrecy stamp's line box from the paper's top edge
+STAMP_BOTTOM_CM = 0.1  # ... and from its bottom edge
+SPEED_LINE_EM = 1.2  # line heights of the speed and secrecy stamps
+SECRECY_LINE_EM = 1.1
+SLOGAN_BOTTOM_CM = 0.35  # the slogan's line box from the paper's bottom edge
+SMALL_LINE_EM = 1.2  # the line height of the page number and the slogan
+WATERMARK_PT = 150.0
+WATERMARK_TOP_CM = 9.0  # the watermark's line box from the text block's top
+WATERMARK_OPACITY = 0.12
+WATERMARK = "ร่าง"
+PLACEHOLDER_CSS = (
+    "box-sizing:border-box;border:1.5pt dashed #c00;color:#c00;font-size:12pt;"
+    "line-height:14pt;padding-top:0.8cm;text-align:center"
+)
+PLACEHOLDER_TEXT = ("ตราครุฑ", "(ไม่พบไฟล์", "emblem missing)")
+
+PICTURE_DPI = 600  # SVG pictures become PNG at this resolution
+PAGE_FIELD = "PAGE \\* ThaiArabic"  # Word shows ๒; LibreOffice 7.4 shows ข (its import bug)
+THAI = "th-TH"
+TWIPS_PER_PT = 20
+EMU_PER_PT = 12700
+OBFUSCATED_FONT = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
+RT_FONT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/font"
+RT_THUMBNAIL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail"
+RT_APP_PROPERTIES = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties"
+)
+APP_PROPERTIES = (
+    "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    "<Application>letters</Application><DocSecurity>0</DocSecurity></Properties>"
+)
+RT_STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+
+NS = {
+    "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+    "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+    "pic": "http://schemas.openxmlformats.org/drawingml/2006/picture",
+    "wps": "http://schemas.microsoft.com/office/word/2010/wordprocessingShape",
+    "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
+    "v": "urn:schemas-microsoft-com:vml",
+    "o": "urn:schemas-microsoft-com:office:office",
+    "w10": "urn:schemas-microsoft-com:office:word",
+}
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+def qn(name: str) -> str:
+    """``w:p`` to ``{namespace}p``."""
+    prefix, _, local = name.partition(":")
+    return f"{{{NS[prefix]}}}{local}"
+
+
+def _xmlns(*prefixes: str) -> str:
+    return " ".join(f'xmlns:{p}="{NS[p]}"' for p in prefixes)
+
+
+def _element(tag: str, **attributes: str) -> Any:
+    from docx.oxml import OxmlElement
+
+    element = OxmlElement(tag)
+    for name, value in attributes.items():
+        element.set(qn(f"w:{name}"), value)
+    return element
+
+
+def _twips(pt: float) -> str:
+    return str(round(pt * TWIPS_PER_PT))
+
+
+def _emu(pt: float) -> int:
+    return round(pt * EMU_PER_PT)
+
+
+# --- fonts -------------------------------------------------------------------------------
+
+
+class Metrics:
+    """Advance widths of one font file: enough to place tab stops and indents."""
+
+    def __init__(self, path: Path) -> None:
+        from fontTools.ttLib import TTFont
+
+        font = TTFont(path, lazy=True)
+        self.units = int(font["head"].unitsPerEm)
+        self.cmap: dict[int, str] = font.getBestCmap() or {}
+        hmtx = font["hmtx"]
+        self.advance = {name: int(hmtx[name][0]) for name in set(self.cmap.values())}
+        self.missing = int(hmtx[font.getGlyphOrder()[0]][0])
+        self.family = str(font["name"].getDebugName(1) or path.stem)
+        font.close()
+
+    def width(self, text: str, size_pt: float) -> float:
+        units = 0
+        for ch in text:
+            glyph = self.cmap.get(ord(ch))
+            if glyph is not None:
+                units += self.advance[glyph]
+            elif unicodedata.category(ch) not in ("Mn", "Cf"):
+                units += self.missing
+        return units * size_pt / self.units
+
+
+def font_key(raw: bytes) -> str:
+    """The GUID that keys a font's obfuscation, derived from its bytes (equal file, equal key)."""
+    return "{" + str(uuid.UUID(bytes=hashlib.sha256(raw).digest()[:16])).upper() + "}"
+
+
+def obfuscate(raw: bytes, key: str) -> bytes:
+    """ECMA-376 font obfuscation, its own inverse: bytes 0-31 XOR the GUID's bytes reversed."""
+    mask = bytes.fromhex(key.strip("{}").replace("-", ""))[::-1]
+    return bytes(b ^ mask[i % 16] for i, b in enumerate(raw[:32])) + raw[32:]
+
+
+PANOSE = (
+    "bFamilyType",
+    "bSerifStyle",
+    "bWeight",
+    "bProportion",
+    "bContrast",
+    "bStrokeVariation",
+    "bArmStyle",
+    "bLetterForm",
+    "bMidline",
+    "bXHeight",
+)
+
+
+def _font_description(path: Path) -> str:
+    """What fontTable.xml tells of the font (classification, scripts) for Word to match it."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path, lazy=True)
+    os2 = font["OS/2"]
+    panose = "".join(f"{getattr(os2.panose, field):02X}" for field in PANOSE)
+    ranges = [os2.ulUnicodeRange1, os2.ulUnicodeRange2, os2.ulUnicodeRange3, os2.ulUnicodeRange4]
+    pages = [getattr(os2, "ulCodePageRange1", 0), getattr(os2, "ulCodePageRange2", 0)]
+    font.close()
+    sig = " ".join(
+        [f'w:usb{i}="{v:08X}"' for i, v in enumerate(ranges)]
+        + [f'w:csb{i}="{v:08X}"' for i, v in enumerate(pages)]
+    )
+    # DE: the Thai character set.
+    return (
+        f'<w:panose1 w:val="{panose}"/><w:charset w:val="DE"/><w:family w:val="auto"/>'
+        f'<w:pitch w:val="variable"/><w:sig {sig}/>'
+    )
+
+
+# --- paragraphs and runs -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Style:
+    size_pt: float
+    bold: bool = False
+    color: str | None = None
+
+
+@dataclass(frozen=True)
+class Para:
+    """Paragraph properties; lengths in points."""
+
+    jc: str | None = None
+    before_pt: float = 0.0
+    line_pt: float | None = None  # exact line height; None: the Normal style's pitch
+    single: bool = False  # the font's own line height instead
+    left_pt: float = 0.0
+    right_pt: float = 0.0
+    first_pt: float = 0.0  # negative: hanging
+    tab_pt: float | None = None  # one left tab stop
+    keep_next: bool = False
+    keep_lines: bool = False
+
+
+class Builder:
+    """Writes paragraphs and runs with Thai as a complex script, in the schema's order."""
+
+    def __init__(self, family: str, size_pt: float) -> None:
+        self.family = family
+        self.normal = Style(size_pt)
+
+    def rpr(self, style: Style | None = None) -> Any:
+        style = style or self.normal
+        rpr = _element("w:rPr")
+        fonts = _element("w:rFonts")
+        for slot in ("ascii", "hAnsi", "eastAsia", "cs"):
+            fonts.set(qn(f"w:{slot}"), self.family)
+        rpr.append(fonts)
+        if style.bold:
+            rpr.append(_element("w:b"))
+            rpr.append(_element("w:bCs"))
+        if style.color:
+            rpr.append(_element("w:color", val=style.color))
+        size = str(round(style.size_pt * 2))  # half-points
+        rpr.append(_element("w:sz", val=size))
+        rpr.append(_element("w:szCs", val=size))
+        rpr.append(_element("w:cs"))
+        rpr.append(_element("w:lang", val=THAI, eastAsia=THAI, bidi=THAI))
+        return rpr
+
+    def ppr(self, para: Para, style: Style | None = None, *, mark: bool = True) -> Any:
+        ppr = _element("w:pPr")
+        if para.keep_next:
+            ppr.append(_element("w:keepNext"))
+        if para.keep_lines:
+            ppr.append(_element("w:keepLines"))
+        if para.tab_pt is not None:
+            tabs = _element("w:tabs")
+            tabs.append(_element("w:tab", val="left", pos=_twips(para.tab_pt)))
+            ppr.append(tabs)
+        spacing = _element("w:spacing", before=_twips(para.before_pt), after="0")
+        if para.single:
+            spacing.set(qn("w:line"), "240")
+            spacing.set(qn("w:lineRule"), "auto")
+        elif para.line_pt is not None:
+            spacing.set(qn("w:line"), _twips(para.line_pt))
+            spacing.set(qn("w:lineRule"), "exact")
+        ppr.append(spacing)
+        if para.left_pt or para.right_pt or para.first_pt:
+            ind = _element("w:ind", left=_twips(para.left_pt), right=_twips(para.right_pt))
+            if para.first_pt < 0:
+                ind.set(qn("w:hanging"), _twips(-para.first_pt))
+            elif para.first_pt > 0:
+                ind.set(qn("w:firstLine"), _twips(para.first_pt))
+            ppr.append(ind)
+        if para.jc:
+            ppr.append(_element("w:jc", val=para.jc))
+        if mark:
+            ppr.append(self.rpr(style))
+        return ppr
+
+    def paragraph(self, parent: Any, para: Para, style: Style | None = None) -> Any:
+        """A new ``w:p`` at the end of ``parent`` (before the body's section properties)."""
+        p = _element("w:p")
+        p.append(self.ppr(para, style))
+        section = parent.find(qn("w:sectPr"))
+        if section is not None:
+            section.addprevious(p)
+        else:
+            parent.append(p)
+        return p
+
+    def run(self, p: Any, text: str, style: Style | None = None) -> Any:
+        r = _element("w:r")
+        r.append(self.rpr(style))
+        for i, part in enumerate(text.split("\t")):
+            if i:
+                r.append(_element("w:tab"))
+            if part:
+                t = _element("w:t")
+                t.text = part
+                t.set(XML_SPACE, "preserve")
+                r.append(t)
+        p.append(r)
+        return r
+
+    def line(self, parent: Any, para: Para, text: str, style: Style | None = None) -> Any:
+        p = self.paragraph(parent, para, style)
+        self.run(p, text, style)
+        return p
+
+    def holder(self, p: Any, content: Any) -> None:
+        """A run holding a drawing, a VML picture or alternate content."""
+        r = _element("w:r")
+        r.append(self.rpr())
+        r.append(content)
+        p.append(r)
+
+    def field(self, p: Any, instruction: str, shown: str) -> None:
+        """A field such as ``PAGE``: begin, instruction, separate, what it shows, end."""
+
+        def part(child: Any) -> None:
+            r = _element("w:r")
+            r.append(self.rpr())
+            r.append(child)
+            p.append(r)
+
+        part(_element("w:fldChar", fldCharType="begin"))
+        instr = _element("w:instrText")
+        instr.text = f" {instruction} "
+        instr.set(XML_SPACE, "preserve")
+        part(instr)
+        part(_element("w:fldChar", fldCharType="separate"))
+        self.run(p, shown)
+        part(_element("w:fldChar", fldCharType="end"))
+
+
+# --- pictures ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Picture:
+    data: bytes  # PNG or JPEG
+    description: str
+
+
+def _rasterise(pdf: bytes) -> bytes:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        bitmap = document[0].render(scale=PICTURE_DPI / 72, fill_color=(255, 255, 255, 0))
+        image = bitmap.to_pil()
+    finally:
+        document.close()
+    out = io.BytesIO()
+    image.save(out, format="PNG", dpi=(PICTURE_DPI, PICTURE_DPI))
+    return out.getvalue()
+
+
+def _replaced_width(box: Any) -> float | None:
+    """The width in CSS pixels of the first picture in a laid-out page."""
+    from weasyprint.formatting_structure import boxes
+
+    stack = [box]
+    while stack:
+        box = stack.pop()
+        if isinstance(box, boxes.ReplacedBox):
+            return float(box.width)
+        stack.extend(getattr(box, "children", ()))
+    return None
+
+
+class Pictures:
+    """SVG to PNG (python-docx embeds no SVG), and the placeholder for a missing emblem.
+
+    WeasyPrint draws them exactly as in the PDF, pdfium rasterises the page.
+    """
+
+    def __init__(self, fonts: FontSet) -> None:
+        self.fonts = fonts
+        self._cache: dict[tuple[object, ...], Picture | None] = {}
+        self._font_config: Any = None
+
+    def _pdf(self, html: str) -> bytes:
+        from weasyprint import HTML
+        from weasyprint.text.fonts import FontConfiguration
+
+        if self._font_config is None:
+            self._font_config = FontConfiguration()
+        pdf: bytes = HTML(string=html).write_pdf(font_config=self._font_config)
+        return pdf
+
+    def image(self, path: Path, height_cm: float) -> Picture | None:
+        """The picture at ``path``, SVG rasterised; None when it cannot be read."""
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        key = (path, stat.st_mtime_ns, stat.st_size, height_cm)
+        if key not in self._cache:
+            self._cache[key] = self._load(path, height_cm)
+        return self._cache[key]
+
+    def _load(self, path: Path, height_cm: float) -> Picture | None:
+        if path.suffix.lower() != ".svg":
+            try:
+                return Picture(path.read_bytes(), path.name)
+            except OSError:
+                return None
+        from weasyprint import HTML
+
+        # Lay the picture out once to learn its width at this height, then print it alone.
+        uri = escape(path.resolve().as_uri())
+        html = (
+            f"<style>@page{{size:200cm {height_cm}cm;margin:0}}body{{margin:0}}"
+            f"img{{display:block;height:{height_cm}cm}}</style><img src='{uri}'>"
+        )
+        width = _replaced_width(HTML(string=html).render().pages[0]._page_box)
+        if not width:
+            return None
+        return Picture(_rasterise(self._pdf(html.replace("200cm", f"{width:.4f}px"))), path.name)
+
+    def placeholder(self, size_cm: float) -> Picture:
+        """The marked square the PDF shows when the emblem is missing, as a picture."""
+        key: tuple[object, ...] = ("placeholder", size_cm)
+        cached = self._cache.get(key)
+        if cached is None:
+            regular = escape(self.fonts.file(400).path.resolve().as_uri())
+            html = (
+                f"<style>@font-face{{font-family:'{FAMILY}';src:url('{regular}')}}"
+                f"@page{{size:{size_cm}cm {size_cm}cm;margin:0}}"
+                f"body{{margin:0;font-family:'{FAMILY}'}}"
+                f"div{{width:{size_cm}cm;height:{size_cm}cm;{PLACEHOLDER_CSS}}}</style>"
+                f"<div>{'<br>'.join(escape(t) for t in PLACEHOLDER_TEXT)}</div>"
+            )
+            cached = Picture(_rasterise(self._pdf(html)), " ".join(PLACEHOLDER_TEXT))
+            self._cache[key] = cached
+        return cached
+
+
+# --- the document ------------------------------------------------------------------------
+
+
+class DocxRenderer:
+    """Renders copies to DOCX bytes; fonts, metrics and pictures are prepared once."""
+
+    def __init__(self, layout: Layout, fonts: FontSet, *, author: str) -> None:
+        self.layout = layout
+        self.fonts = fonts
+        self.author = author
+        self.regular = fonts.file(400).path
+        self.bold = fonts.file(700).path
+        files = {"Regular": self.regular}
+        if self.bold != self.regular:
+            files["Bold"] = self.bold
+        self.embedded: dict[str, tuple[str, bytes]] = {}
+        try:
+            self.metrics = Metrics(self.regular)
+            self.bold_metrics = Metrics(self.bold)
+            self.font_description = _font_description(self.regular)
+            for kind, path in files.items():
+                raw = path.read_bytes()
+                key = font_key(raw)
+                self.embedded[kind] = (key, obfuscate(raw, key))
+        except Exception as exc:  # fontTools raises its own errors for broken files
+            raise OutputError(
+                f"{fonts.name}: อ่านไฟล์ฟอนต์ไม่ได้ (cannot read font): {exc}; "
+                "ตรวจไฟล์ในโฟลเดอร์ fonts/ ข้าง config.yaml"
+            ) from None
+        self.family = self.metrics.family
+        self.pictures = Pictures(fonts)
+
+    # measures: every one from the layout ---------------------------------------------------
+
+    @property
+    def text_width_pt(self) -> float:
+        return (A4_CM[0] - self.layout.margin_left_cm - self.layout.margin_right_cm) * CM
+
+    @property
+    def foot_pt(self) -> float:
+        """The Garuda's foot line, from the paper's top edge."""
+        return (self.layout.garuda_top_cm + self.layout.garuda_height_cm) * CM
+
+    def width(self, text: str, style: Style | None = None) -> float:
+        style = style or Style(self.layout.font_size_pt)
+        return (self.bold_metrics if style.bold else self.metrics).width(text, style.size_pt)
+
+    def render(self, copy: Copy, created: dt.date) -> bytes:
+        import docx
+
+        document = docx.Document()
+        b = Builder(self.family, self.layout.font_size_pt)
+        ids = itertools.count(1)
+        self._styles(document, b)
+        self._settings(document)
+        self._section(document)
+        self._first_header(document, b, copy, ids)
+        self._later_header(document, b, copy, ids)
+        self._footers(document, b, copy, ids)
+        self._body(document, b, copy, ids)
+        self._font_table(document)
+        self._properties(document, copy, created)
+        self._drop_template_leftovers(document)
+        out = io.BytesIO()
+        document.save(out)
+        return _normalised_zip(out.getvalue(), created)
+
+    # package parts -----------------------------------------------------------------------
+
+    def _styles(self, document: Any, b: Builder) -> None:
+        """Document defaults and Normal: the font in every slot, Thai, the line pitch."""
+
+        def paragraph() -> Any:
+            ppr = b.ppr(Para(line_pt=self.layout.line_pitch_pt), mark=False)
+            ppr.insert(0, _element("w:widowControl"))
+            return ppr
+
+        defaults = document.styles.element.find(qn("w:docDefaults"))
+        for holder, content in (("w:rPrDefault", b.rpr()), ("w:pPrDefault", paragraph())):
+            element = defaults.find(qn(holder))
+            element.clear()
+            element.append(content)
+        normal = document.styles["Normal"].element
+        for tag in ("w:pPr", "w:rPr"):
+            for old in normal.findall(qn(tag)):
+                normal.remove(old)
+        normal.append(paragraph())
+        normal.append(b.rpr())
+
+    def _settings(self, document: Any) -> None:
+        settings = document.settings.element
+        for tag in ("w:savePreviewPicture", "w:rsids"):
+            for old in settings.findall(qn(tag)):
+                settings.remove(old)
+        # embedTrueTypeFonts follows these in the schema's order and precedes all others.
+        earlier = {
+            qn(f"w:{tag}")
+            for tag in (
+                "writeProtection",
+                "view",
+                "zoom",
+                "removePersonalInformation",
+                "removeDateAndTime",
+                "doNotDisplayPageBoundaries",
+                "displayBackgroundShape",
+                "printPostScriptOverText",
+                "printFractionalCharacterWidth",
+                "printFormsData",
+            )
+        }
+        index = max((i + 1 for i, child in enumerate(settings) if child.tag in earlier), default=0)
+        settings.insert(index, _element("w:embedTrueTypeFonts"))
+        lang = settings.find(qn("w:themeFontLang"))
+        if lang is not None:
+            lang.set(qn("w:bidi"), THAI)
+
+    def _section(self, document: Any) -> None:
+        from docx.shared import Cm
+
+        L = self.layout
+        section = document.sections[0]
+        section.page_width = Cm(A4_CM[0])
+        section.page_height = Cm(A4_CM[1])
+        section.left_margin = Cm(L.margin_left_cm)
+        section.right_margin = Cm(L.margin_right_cm)
+        section.top_margin = Cm(L.margin_top_cm)
+        section.bottom_margin = Cm(L.margin_bottom_cm)
+        section.header_distance = Cm(L.page_number_top_cm)
+        section.footer_distance = Cm(SLOGAN_BOTTOM_CM)
+        section.gutter = 0
+        section.different_first_page_header_footer = True
+        # Page numbers Word inserts later are Thai digits too.
+        number_type = _element("w:pgNumType", fmt="thaiNumbers")
+        section._sectPr.find(qn("w:pgMar")).addnext(number_type)
+
+    def _font_table(self, document: Any) -> None:
+        """fontTable.xml names the font and points at its embedded, obfuscated files."""
+        from docx.opc.packuri import PackURI
+        from docx.opc.part import Part
+
+        main = document.part
+        table = next(r.target_part for r in main.rels.values() if r.reltype.endswith("/fontTable"))
+        embeds = []
+        for i, (kind, (key, data)) in enumerate(self.embedded.items(), 1):
+            part = Part(PackURI(f"/word/fonts/font{i}.odttf"), OBFUSCATED_FONT, data, main.package)
+            rid = table.relate_to(part, RT_FONT)
+            embeds.append(f'<w:embed{kind} r:id="{rid}" w:fontKey="{key}"/>')
+        xml = (
+            "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+            f"<w:fonts {_xmlns('w', 'r')}>"
+            f'<w:font w:name="{escape(self.family)}">{self.font_description}'
+            f"{''.join(embeds)}</w:font></w:fonts>"
+        )
+        table._blob = xml.encode("utf-8")
+
+    def _properties(self, document: Any, copy: Copy, created: dt.date) -> None:
+        when = dt.datetime.combine(created, dt.time())
+        props = document.core_properties
+        props.title = copy.title
+        props.author = self.author
+        props.last_modified_by = self.author
+        props.created = when
+        props.modified = when
+        props.revision = 1
+        props.language = THAI
+        for name in ("comments", "subject", "keywords", "category"):
+            setattr(props, name, "")
+
+    def _drop_template_leftovers(self, document: Any) -> None:
+        """python-docx's template brings another document's thumbnail, a stale style copy and
+        application properties of the program that made the template."""
+        package = document.part.package
+        for rel in package.rels.values():
+            if rel.reltype == RT_APP_PROPERTIES:
+                rel.target_part._blob = APP_PROPERTIES.encode("utf-8")
+        for owner, reltype in (
+            (document.part.package, RT_THUMBNAIL),
+            (document.part, RT_STYLES_WITH_EFFECTS),
+        ):
+            for rid, rel in list(owner.rels.items()):
+                if rel.reltype == reltype:
+                    del owner.rels[rid]
+
+    # headers and footers: what the PDF places on the page --------------------------------
+
+    def _first_header(self, document: Any, b: Builder, copy: Copy, ids: Iterator[int]) -> None:
+        L = self.layout
+        story = document.sections[0].first_page_header
+        p = b.paragraph(_story(story), Para(line_pt=L.font_size_pt * SMALL_LINE_EM))
+        picture = self.pictures.image(copy.emblem, L.garuda_height_cm) if copy.emblem else None
+        picture = picture or self.pictures.placeholder(L.garuda_height_cm)
+        self._garuda(story.part, p, b, picture, next(ids))
+        if copy.speed:
+            # Red, bold, left, standing on the line of ที่.
+            height = L.stamp_size_pt * SPEED_LINE_EM
+            top = self.foot_pt - L.line_pitch_pt - height
+            self._stamp(p, b, copy.speed, top, height, "left", "b", next(ids))
+        self._secrecy(p, b, copy, ids, top=True)
+        if copy.draft:
+            self._watermark(p, b, next(ids))
+
+    def _later_header(self, document: Any, b: Builder, copy: Copy, ids: Iterator[int]) -> None:
+        L = self.layout
+        header = _story(document.sections[0].header)
+        before, _, after = L.page_number.partition("{n}")
+        p = b.paragraph(header, Para(jc="center", line_pt=L.font_size_pt * SMALL_LINE_EM))
+        b.run(p, thai.thai_digits(before))
+        b.field(p, PAGE_FIELD, thai.thai_number(2))
+        b.run(p, thai.thai_digits(after))
+        self._secrecy(p, b, copy, ids, top=True)
+        if copy.draft:
+            self._watermark(p, b, next(ids))
+
+    def _footers(self, document: Any, b: Builder, copy: Copy, ids: Iterator[int]) -> None:
+        L = self.layout
+        section = document.sections[0]
+        first = _story(section.first_page_footer)
+        # The slogan is centred on the paper, as in the PDF, not on the text block.
+        slogan = Para(
+            jc="center",
+            line_pt=L.font_size_pt * SMALL_LINE_EM,
+            left_pt=-L.margin_left_cm * CM,
+            right_pt=-L.margin_right_cm * CM,
+        )
+        p = b.paragraph(first, slogan)
+        if copy.slogan:
+            b.run(p, copy.slogan)
+        self._secrecy(p, b, copy, ids, top=False)
+        later = _story(section.footer)
+        p = b.paragraph(later, Para(line_pt=L.font_size_pt * SMALL_LINE_EM))
+        self._secrecy(p, b, copy, ids, top=False)
+
+    def _secrecy(self, p: Any, b: Builder, copy: Copy, ids: Iterator[int], *, top: bool) -> None:
+        if not copy.secrecy:
+            return
+        L = self.layout
+        height = L.stamp_size_pt * SECRECY_LINE_EM
+        y = STAMP_TOP_CM * CM if top else (A4_CM[1] - STAMP_BOTTOM_CM) * CM - height
+        self._stamp(p, b, copy.secrecy, y, height, "center", "t" if top else "b", next(ids))
+
+    def _stamp(
+        self,
+        p: Any,
+        b: Builder,
+        text: str,
+        top_pt: float,
+        height_pt: float,
+        align: str,
+        anchor: str,
+        pid: int,
+    ) -> None:
+        """Red bold text in a borderless box as wide as the text block, anchored to the page.
+
+        ``anchor`` "b" keeps the text's line on the box's bottom whatever line height the
+        application gives the font.
+        """
+        from docx.oxml import parse_xml
+
+        style = Style(self.layout.stamp_size_pt, bold=True, color=RED)
+        width = _emu(self.text_width_pt)
+        box = parse_xml(
+            f"<mc:AlternateContent {_xmlns('mc', 'w', 'wp', 'a', 'wps')}>"
+            '<mc:Choice Requires="wps"><w:drawing>'
+            + _anchor_open(pid, "ตราประทับ", text, align, top_pt, width, _emu(height_pt))
+            + '<a:graphic><a:graphicData uri="'
+            'http://schemas.microsoft.com/office/word/2010/wordprocessingShape"><wps:wsp>'
+            '<wps:cNvSpPr txBox="1"/><wps:spPr><a:xfrm><a:off x="0" y="0"/>'
+            f'<a:ext cx="{width}" cy="{_emu(height_pt)}"/></a:xfrm>'
+            '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:noFill/><a:ln><a:noFill/></a:ln>'
+            "</wps:spPr><wps:txbx><w:txbxContent/></wps:txbx>"
+            '<wps:bodyPr rot="0" wrap="none" lIns="0" tIns="0" rIns="0" bIns="0" '
+            f'anchor="{anchor}">'
+            "<a:spAutoFit/></wps:bodyPr></wps:wsp></a:graphicData></a:graphic></wp:anchor>"
+            "</w:drawing></mc:Choice></mc:AlternateContent>"
+        )
+        content = box.find(f".//{qn('w:txbxContent')}")
+        jc = {"left": None, "center": "center", "right": "right"}[align]
+        b.line(content, Para(jc=jc, line_pt=height_pt), text, style)
+        b.holder(p, box)
+
+    def _garuda(self, part: Any, p: Any, b: Builder, picture: Picture, pid: int) -> None:
+        """The emblem anchored to page 1: its top ``garuda_top_cm`` from the paper's edge,
+        centred on the text block, in front of the text and moving none of it."""
+        from docx.oxml import parse_xml
+        from docx.shared import Cm
+
+        L = self.layout
+        inline = _inline(part, picture, Cm(L.garuda_height_cm), pid, "ตราครุฑ")
+        extent = inline.find(qn("wp:extent"))
+        anchor = parse_xml(
+            _anchor_open(
+                pid,
+                "ตราครุฑ",
+                picture.description,
+                "center",
+                L.garuda_top_cm * CM,
+                int(extent.get("cx")),
+                int(extent.get("cy")),
+                lock=True,
+            )
+            + "</wp:anchor>"
+        )
+        anchor.append(inline.find(qn("a:graphic")))
+        drawing = _element("w:drawing")
+        drawing.append(anchor)
+        b.holder(p, drawing)
+
+    def _watermark(self, p: Any, b: Builder, pid: int) -> None:
+        """ร่าง across the page, as Word writes its own watermarks (WordArt in the header)."""
+        from docx.oxml import parse_xml
+
+        L = self.layout
+        width = self.width(WATERMARK, Style(WATERMARK_PT, bold=True))
+        height = WATERMARK_PT
+        top = (L.margin_top_cm + WATERMARK_TOP_CM) * CM
+        formulas = "".join(
+            f'<v:f eqn="{eqn}"/>'
+            for eqn in (
+                "sum #0 0 10800",
+                "prod #0 2 1",
+                "sum 21600 0 @1",
+                "sum 0 0 @2",
+                "sum 21600 0 @3",
+                "if @0 @3 0",
+                "if @0 21600 @1",
+                "if @0 0 @2",
+                "if @0 @4 21600",
+                "mid @5 @6",
+                "mid @8 @5",
+                "mid @7 @8",
+                "mid @6 @7",
+                "sum @6 0 @5",
+            )
+        )
+        style = (
+            f"position:absolute;margin-left:0;margin-top:{top:.2f}pt;width:{width:.2f}pt;"
+            f"height:{height:.2f}pt;rotation:315;z-index:-251654144;"
+            "mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
+            "mso-position-vertical-relative:page"
+        )
+        pict = parse_xml(
+            f"<w:pict {_xmlns('w', 'v', 'o', 'w10')}>"
+            '<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
+            f'path="m@7,l@8,m@5,21600l@6,21600e"><v:formulas>{formulas}</v:formulas>'
+            '<v:path textpathok="t" o:connecttype="custom" '
+            'o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" '
+            'o:connectangles="270,180,90,0"/><v:textpath on="t" fitshape="t"/>'
+            '<v:handles><v:h position="#0,bottomRight" xrange="6629,14971"/></v:handles>'
+            '<o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>'
+            f'<v:shape id="PowerPlusWaterMarkObject{pid}" o:spid="_x0000_s{2048 + pid}" '
+            f'type="#_x0000_t136" style="{style}" o:allowincell="f" fillcolor="black" '
+            f'stroked="f"><v:fill opacity="{WATERMARK_OPACITY}"/>'
+            f'<v:textpath style="font-family:&quot;{escape(self.family)}&quot;;font-size:1pt;'
+            f'font-weight:bold" string="{WATERMARK}"/>'
+            '<w10:wrap anchorx="margin" anchory="page"/></v:shape></w:pict>'
+        )
+        b.holder(p, pict)
+
+    # the body: paragraphs whose properties keep the layout while the words change ---------
+
+    def _body(self, document: Any, b: Builder, copy: Copy, ids: Iterator[int]) -> None:
+        L = self.layout
+        body = document.element.body
+        for child in list(body):
+            if child.tag != qn("w:sectPr"):
+                body.remove(child)
+        width = self.text_width_pt
+        # ที่ and the sender block on the Garuda's foot line; the block's longest line ends
+        # at the right margin (1 % and 1 pt to spare for the applications' own metrics).
+        sender_x = width - max(self.width(line) for line in copy.sender) * 1.01 - 1
+        above = max(self.foot_pt - L.margin_top_cm * CM - L.line_pitch_pt, 0)
+        b.line(body, Para(before_pt=above, tab_pt=sender_x), f"{copy.number}\t{copy.sender[0]}")
+        for line in copy.sender[1:]:
+            b.line(body, Para(left_pt=sender_x), line)
+        # The date starts at the centre of the text block.
+        b.line(body, Para(left_pt=width / 2), copy.date)
+        self._labelled(body, b, "เรื่อง", [copy.subject])
+        self._labelled(body, b, copy.salutation, [copy.addressee])
+        if copy.references:
+            self._labelled(body, b, "อ้างถึง", copy.references)
+        if copy.enclosures:
+            self._labelled(body, b, "สิ่งที่ส่งมาด้วย", copy.enclosures)
+        for i, block in enumerate(copy.body):
+            para = Para(
+                jc="thaiDistribute",
+                before_pt=L.part_space_pt if i == 0 else L.paragraph_space_pt,
+                first_pt=L.indent_cm * CM,
+                keep_next=i == len(copy.body) - 1,  # its last lines go with the ending
+            )
+            b.line(body, para, plain(block.text))
+        # The ending stays on one page: closing, close, signature, unit, สำเนาส่ง.
+        closing = Para(
+            jc="thaiDistribute",
+            before_pt=L.paragraph_space_pt,
+            first_pt=L.indent_cm * CM,
+            keep_next=True,
+            keep_lines=True,
+        )
+        b.line(body, closing, plain(copy.closing))
+        close = Para(left_pt=width / 2, before_pt=L.close_space_pt, keep_next=True)
+        b.line(body, close, copy.complimentary_close)
+        # Centred under the complimentary close: a text-block-wide paragraph moved right by
+        # half the close's width.
+        half = self.width(copy.complimentary_close) / 2
+        centred = Para(jc="center", left_pt=half, right_pt=-half, keep_next=True)
+        space = b.paragraph(
+            body, dataclasses.replace(centred, line_pt=L.signature_lines * L.line_pitch_pt)
+        )
+        if copy.signature is not None and not copy.draft:
+            self._signature(document.part, space, b, copy.signature, next(ids))
+        for line in (copy.signer_name, *copy.signer_positions):
+            b.line(body, centred, line)
+        tail = [
+            (Para(before_pt=L.line_pitch_pt if i == 0 else 0), t) for i, t in enumerate(copy.unit)
+        ]
+        for i, (para, line) in enumerate(tail):
+            last = i == len(tail) - 1 and not copy.copies
+            b.line(body, Para(before_pt=para.before_pt, keep_next=not last), line)
+        if copy.copies:
+            self._labelled(body, b, "สำเนาส่ง", copy.copies, keep_together=True)
+
+    def _labelled(
+        self,
+        body: Any,
+        b: Builder,
+        label: str,
+        lines: Sequence[Text | str],
+        *,
+        keep_together: bool = False,
+    ) -> None:
+        """``label  text``: wrapped lines and later entries align after the label."""
+        L = self.layout
+        hang = self.width(label) + LABEL_GAP_EM * L.font_size_pt
+        for i, line in enumerate(lines):
+            keep = keep_together and i < len(lines) - 1
+            text = line if isinstance(line, str) else plain(line)
+            if i == 0:
+                para = Para(
+                    before_pt=L.part_space_pt,
+                    left_pt=hang,
+                    first_pt=-hang,
+                    tab_pt=hang,
+                    keep_next=keep,
+                )
+                b.line(body, para, f"{label}\t{text}")
+            else:
+                b.line(body, Para(left_pt=hang, keep_next=keep), text)
+
+    def _signature(self, part: Any, p: Any, b: Builder, path: Path, pid: int) -> None:
+        from docx.shared import Cm
+
+        picture = self.pictures.image(path, self.layout.signature_height_cm)
+        if picture is None:
+            raise OutputError(
+                f"{path}: อ่านภาพลายมือชื่อไม่ได้ (cannot read signature image); "
+                "ตรวจไฟล์ที่ signers.*.signature ใน config.yaml ระบุ"
+            )
+        drawing = _element("w:drawing")
+        height = Cm(self.layout.signature_height_cm)
+        drawing.append(_inline(part, picture, height, pid, "ลายมือชื่อ"))
+        b.holder(p, drawing)
+
+
+def _story(story: Any) -> Any:
+    """The XML of a header or footer of its own, emptied (python-docx starts it with a line)."""
+    story.is_linked_to_previous = False
+    element = story._element
+    for p in element.findall(qn("w:p")):
+        element.remove(p)
+    return element
+
+
+def _inline(part: Any, picture: Picture, height: Any, pid: int, name: str) -> Any:
+    """A ``wp:inline`` for the picture, its image related to ``part`` (document, header)."""
+    from docx.image.exceptions import UnrecognizedImageError
+
+    try:
+        inline = part.new_pic_inline(io.BytesIO(picture.data), None, height)
+    except UnrecognizedImageError:
+        raise OutputError(
+            f"{picture.description}: ไม่ใช่ภาพ PNG, JPEG หรือ SVG (not a PNG, JPEG or SVG image)"
+        ) from None
+    doc_pr = inline.find(qn("wp:docPr"))
+    doc_pr.set("id", str(pid))
+    doc_pr.set("name", f"{name} {pid}")
+    doc_pr.set("descr", picture.description)
+    for c_nv_pr in inline.iter(qn("pic:cNvPr")):
+        c_nv_pr.set("id", str(pid))
+        c_nv_pr.set("name", f"{name} {pid}")
+    return inline
+
+
+def _anchor_open(
+    pid: int,
+    name: str,
+    description: str,
+    align: str,
+    top_pt: float,
+    cx: int,
+    cy: int,
+    *,
+    lock: bool = False,
+) -> str:
+    """The opening of a ``wp:anchor``: aligned on the text block, ``top_pt`` from the
+    paper's top edge, no wrapping (the text flows as if it were not there)."""
+    return (
+        f'<wp:anchor {_xmlns("wp", "a")} distT="0" distB="0" distL="0" distR="0" '
+        f'simplePos="0" relativeHeight="{251658240 + pid}" behindDoc="0" '
+        f'locked="{int(lock)}" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
+        f'<wp:positionH relativeFrom="margin"><wp:align>{align}</wp:align></wp:positionH>'
+        f'<wp:positionV relativeFrom="page"><wp:posOffset>{_emu(top_pt)}</wp:posOffset>'
+        f'</wp:positionV><wp:extent cx="{cx}" cy="{cy}"/>'
+        '<wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapNone/>'
+        f'<wp:docPr id="{pid}" name="{escape(name)} {pid}" '
+        f'descr="{escape(description, quote=True)}"/>'
+        '<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/>'
+        "</wp:cNvGraphicFramePr>"
+    )
+
+
+def _normalised_zip(data: bytes, created: dt.date) -> bytes:
+    """The same archive with every entry dated the letter's day: equal input, equal bytes."""
+    stamp = (max(created.year, 1980), created.month, created.day, 0, 0, 0)
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()
