@@ -7,6 +7,7 @@ command-line usage. Renderers are imported inside the commands that use them, so
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -127,6 +128,156 @@ def build(
     for warning in result.warnings:
         click.secho(warning, err=True, fg="yellow")
     click.echo(result.summary())
+
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _day(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None else None
+
+
+@cli.command()
+@click.argument("directive", type=DIRECTIVE)
+@CONFIG_OPTION
+@REGISTER_OPTION
+def renumber(directive: Path, config_path: Path | None, register_file: Path | None) -> None:
+    """ออกเลขใหม่ให้หนังสือที่แก้ไข เลขเดิมถูกยกเลิก (new numbers for a corrected letter)."""
+    from letters.register import renumber_directive
+
+    click.echo(renumber_directive(directive, config_path, register_file, dt.date.today()))
+
+
+@cli.command()
+@click.argument("directive", type=DIRECTIVE)
+@CONFIG_OPTION
+@REGISTER_OPTION
+@click.option("--recipient", metavar="CODE", help="รหัสผู้รับ (recipient code).")
+@click.option("--task", type=click.IntRange(min=1), metavar="N", help="งานที่ N ของ follow_up.tasks.")
+@click.option("--done/--not-done", default=True, help="ทำแล้ว หรือยกเลิกที่บันทึกผิด.")
+@click.option("--replied", is_flag=True, help="บันทึกวันที่ผู้รับตอบกลับ (reply received).")
+@click.option("--on", "on", type=DATE, default=None, help="วันที่ (YYYY-MM-DD; default: today).")
+@click.option("--note", default=None, help="หมายเหตุ (note).")
+@click.option(
+    "--import",
+    "checklist",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="นำเข้า checklist.xlsx ที่กรอกแล้ว (import the filled-in checklist).",
+)
+def track(
+    directive: Path,
+    config_path: Path | None,
+    register_file: Path | None,
+    recipient: str | None,
+    task: int | None,
+    done: bool,
+    replied: bool,
+    on: dt.datetime | None,
+    note: str | None,
+    checklist: Path | None,
+) -> None:
+    """บันทึกผลการดำเนินการของผู้รับ (record what a recipient has done)."""
+    from letters.followup import track as run_track
+
+    click.echo(
+        run_track(
+            directive,
+            config_path,
+            register=register_file,
+            recipient=recipient,
+            task=task,
+            done=done,
+            replied=replied,
+            on=_day(on),
+            note=note,
+            checklist=checklist,
+        )
+    )
+
+
+@cli.command()
+@click.argument("directive", type=DIRECTIVE)
+@CONFIG_OPTION
+@REGISTER_OPTION
+@click.option("--on", "on", type=DATE, default=None, help="ณ วันที่ (YYYY-MM-DD; default: today).")
+def status(
+    directive: Path, config_path: Path | None, register_file: Path | None, on: dt.datetime | None
+) -> None:
+    """ผู้รับ x งาน: ส่งเมื่อ ทำแล้ว ยังไม่ทำ เกินกำหนด (who has done what)."""
+    from letters.followup import status as run_status
+
+    click.echo(run_status(directive, config_path, register=register_file, today=_day(on)))
+
+
+@cli.command()
+@click.argument("directive", type=DIRECTIVE)
+@CONFIG_OPTION
+@REGISTER_OPTION
+@click.option("--on", "on", type=DATE, default=None, help="วันที่ของหนังสือติดตาม (default: today).")
+@click.option(
+    "--days", type=click.IntRange(min=1), default=7, show_default=True, help="กำหนดใหม่ (days)."
+)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--format", "formats", default="pdf,docx", show_default=True)
+def remind(
+    directive: Path,
+    config_path: Path | None,
+    register_file: Path | None,
+    on: dt.datetime | None,
+    days: int,
+    out: Path | None,
+    formats: str,
+) -> None:
+    """หนังสือติดตามถึงผู้รับที่ยังไม่ทำเมื่อเกินกำหนด (follow-up letters for late recipients)."""
+    from letters.build import parse_formats
+    from letters.followup import remind as run_remind
+
+    result = run_remind(
+        directive,
+        config_path,
+        register=register_file,
+        on=_day(on),
+        days=days,
+        out=out,
+        formats=parse_formats(formats),
+        progress=_progress(),
+    )
+    if result.built is None:
+        click.echo("ไม่มีผู้รับที่เกินกำหนด (nobody is late): ไม่ต้องออกหนังสือติดตาม")
+        return
+    click.echo(result.built.summary())
+
+
+@cli.group(invoke_without_command=True)
+@CONFIG_OPTION
+@REGISTER_OPTION
+@click.option("--year", type=int, default=None, help="ปี พ.ศ. หรือ ค.ศ. (year).")
+@click.pass_context
+def register(
+    ctx: click.Context, config_path: Path | None, register_file: Path | None, year: int | None
+) -> None:
+    """ทะเบียนหนังสือส่ง (the outgoing register, form ๑๔)."""
+    ctx.obj = (config_path, register_file, year)
+    if ctx.invoked_subcommand is None:
+        from letters.register import show_register
+
+        click.echo(show_register(config_path, register_file, year))
+
+
+@register.command("export")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "xlsx", "pdf"]), default="pdf", show_default=True
+)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.pass_context
+def register_export(ctx: click.Context, fmt: str, out: Path | None) -> None:
+    """ทะเบียนสำหรับพิมพ์ (export for printing): csv, xlsx, pdf."""
+    from letters.register import export_register
+
+    config_path, register_file, year = ctx.obj
+    written = export_register(config_path, register_file, year, fmt, out)
+    click.echo(f"เขียนแล้ว (written): {written}")
 
 
 def _progress() -> Callable[[int, int, str], None] | None:

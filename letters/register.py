@@ -58,7 +58,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from letters import thai
-from letters.config import Member
+from letters.config import Member, OfficeConfig
 from letters.content import number_line
 from letters.errors import InputError, Problem, RegisterError
 
@@ -1245,7 +1245,7 @@ def export_pdf(
     return pdf
 
 
-def _width(text: str) -> int:
+def display_width(text: str) -> int:
     """Terminal columns of ``text``: Thai marks above and below take none."""
     try:
         from wcwidth import wcswidth
@@ -1256,11 +1256,11 @@ def _width(text: str) -> int:
 
 def _clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
-    if _width(text) <= limit:
+    if display_width(text) <= limit:
         return text
     out = ""
     for ch in text:
-        if _width(out + ch) > limit - 1:
+        if display_width(out + ch) > limit - 1:
             break
         out += ch
     return out + "…"
@@ -1275,12 +1275,78 @@ def format_table(rows: Sequence[RegisterRow]) -> str:
         [_clip(cell, limit) for cell, limit in zip(r.cells(), _TABLE_LIMITS, strict=True)]
         for r in rows
     ]
-    widths = [max(_width(line[i]) for line in table) for i in range(len(COLUMNS))]
+    widths = [max(display_width(line[i]) for line in table) for i in range(len(COLUMNS))]
 
     def line(cells: list[str]) -> str:
-        padded = [c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=True)]
+        padded = [c + " " * (w - display_width(c)) for c, w in zip(cells, widths, strict=True)]
         return "  ".join(padded).rstrip()
 
     out = [line(table[0]), "  ".join("-" * w for w in widths)]
     out += [line(cells) for cells in table[1:]]
     return "\n".join(out)
+
+
+# -- the commands' entry points -------------------------------------------------------------
+
+
+def _office_register(config: Path | None, register: Path | None) -> tuple[OfficeConfig, Path]:
+    from letters.build import register_path
+    from letters.config import find_config, load_config
+
+    office = load_config(find_config(Path.cwd() / "directive.yaml", config))
+    return office, register_path(office, register)
+
+
+def show_register(config: Path | None, register: Path | None, year: int | None) -> str:
+    """``letters register``: the register as a table for the terminal."""
+    _office, path = _office_register(config, register)
+    with Register(path, create=False) as reg:
+        rows = reg.rows(year)
+    if not rows:
+        return "ยังไม่มีหนังสือในทะเบียน (the register is empty)" + (
+            f" ปี {thai.thai_number(year)}" if year else ""
+        )
+    return format_table(rows)
+
+
+def export_register(
+    config: Path | None, register: Path | None, year: int | None, fmt: str, out: Path | None
+) -> Path:
+    """``letters register export``: the register as CSV, XLSX or a form ๑๔ PDF."""
+    from letters.fonts import letter_fonts
+
+    office, path = _office_register(config, register)
+    with Register(path, create=False) as reg:
+        rows = reg.rows(year)
+    name = office.model.office.name
+    if fmt == "csv":
+        data = export_csv(rows)
+    elif fmt == "xlsx":
+        data = export_xlsx(rows, name)
+    else:
+        keep = [m.name for g in office.model.recipients.values() for m in g.members]
+        data = export_pdf(rows, name, letter_fonts(office.folder), year=year, keep_whole=keep)
+    suffix = f"-{year}" if year else ""
+    target = out or Path.cwd() / f"ทะเบียนหนังสือส่ง{suffix}.{fmt}"
+    try:
+        target.write_bytes(data)
+    except OSError as exc:
+        raise RegisterError(f"{target}: เขียนไฟล์ไม่ได้ (cannot write): {exc.strerror}") from None
+    return target
+
+
+def renumber_directive(
+    directive: Path, config: Path | None, register: Path | None, today: dt.date
+) -> str:
+    """``letters renumber``: new numbers for a corrected letter, the old ones cancelled."""
+    from letters.build import register_path
+    from letters.directive import load_letter
+
+    letter = load_letter(directive, config)
+    with Register(register_path(letter.config, register), create=False) as reg:
+        numbering = reg.renumber(letter, today)
+    lines = sorted(set(numbering.lines.values()))
+    return (
+        f"ออกเลขใหม่แล้ว (renumbered): {', '.join(lines)}; เลขเดิมบันทึกว่ายกเลิก\n"
+        f"สร้างหนังสือใหม่ด้วย: letters build {directive}"
+    )
