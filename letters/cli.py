@@ -280,6 +280,45 @@ def register_export(ctx: click.Context, fmt: str, out: Path | None) -> None:
     click.echo(f"เขียนแล้ว (written): {written}")
 
 
+@cli.command()
+@click.argument("directive", type=DIRECTIVE)
+@CONFIG_OPTION
+@REGISTER_OPTION
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="โฟลเดอร์ที่สร้างไว้ (default: the last build the register knows).",
+)
+@click.option("--yes", is_flag=True, help="ส่งจริง (send); ไม่ใส่ = แสดงรายการที่จะส่ง (dry run).")
+@click.option("--resend", multiple=True, metavar="CODE", help="ส่งซ้ำให้ผู้รับรหัสนี้โดยตั้งใจ.")
+@click.pass_context
+def send(
+    ctx: click.Context,
+    directive: Path,
+    config_path: Path | None,
+    register_file: Path | None,
+    out: Path | None,
+    yes: bool,
+    resend: tuple[str, ...],
+) -> None:
+    """ส่งชุดเอกสารทางอีเมลถึงผู้รับทุกราย ครั้งละหนึ่งฉบับ (e-mail every bundle once)."""
+    from letters.dispatch import send_directive
+
+    result = send_directive(
+        directive,
+        config_path,
+        register=register_file,
+        out=out,
+        yes=yes,
+        resend=resend,
+        environ=os.environ,
+        progress=_progress(),
+    )
+    click.echo(result.text)
+    ctx.exit(result.exit_code)
+
+
 def _progress() -> Callable[[int, int, str], None] | None:
     """A one-line counter on a terminal; nothing when the output is a file or a pipe."""
     if not click.get_text_stream("stderr").isatty():

@@ -658,3 +658,133 @@ def dry_run(items: Sequence[Outgoing], already_sent: set[str], command: str) -> 
         ]
     lines.append(f"ส่งจริง (to send): {command}")
     return "\n".join(lines)
+
+
+# -- letters send ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Built:
+    """What the last build of a directive left, as its manifest lists it."""
+
+    folder: Path
+    bundles: dict[str, tuple[Path, str, str]]  # code -> (bundle path, sha256, number line)
+
+
+def last_built(folder: Path, directive_id: str) -> Built:
+    """Read the build's manifest; refuse drafts, other directives, and altered bundles."""
+    import hashlib
+    import json
+
+    manifest_path = folder / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise DispatchError(
+            f"{manifest_path}: ไม่พบผลการสร้างหนังสือ (no build found): สั่ง letters build ก่อนส่ง"
+        ) from None
+    if manifest.get("draft") or manifest.get("register_id") != directive_id:
+        raise DispatchError(
+            f"{folder}: ไม่ใช่หนังสือฉบับจริงของ directive นี้ (a draft or another letter): "
+            "สั่ง letters build (ไม่ใช่ --draft) แล้วส่งใหม่"
+        )
+    bundles = {}
+    for entry in manifest["recipients"]:
+        for file in entry["files"]:
+            if file["format"] != "bundle":
+                continue
+            path = folder / file["path"]
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                digest = ""
+            if digest != file["sha256"]:
+                raise DispatchError(
+                    f"{path}: ไฟล์ไม่ตรงกับที่สร้างไว้ (missing or changed since the build): "
+                    "สั่ง letters build ใหม่แล้วส่งอีกครั้ง ยังไม่ได้ส่งฉบับใด"
+                )
+            bundles[entry["code"]] = (path, file["sha256"], entry["number"])
+    return Built(folder, bundles)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    text: str
+    exit_code: int
+
+
+def send_directive(
+    directive: Path,
+    config: Path | None = None,
+    *,
+    register: Path | None = None,
+    out: Path | None = None,
+    yes: bool = False,
+    resend: Sequence[str] = (),
+    environ: Mapping[str, str],
+    smtp_factory: Callable[..., smtplib.SMTP] | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> SendResult:
+    """``letters send``: a dry run listing, or (``yes``) each recipient's bundle by e-mail.
+
+    Every outcome goes to the register as it happens; recipients the register says were sent
+    are skipped, so each district gets exactly one copy however often the clerk runs this.
+    ``resend`` names recipients to send again on purpose.
+    """
+    from letters.build import register_path
+    from letters.directive import load_letter
+    from letters.register import EMAIL, Register
+
+    letter = load_letter(directive, config)
+    settings = letter.config.model.dispatch.email
+    if settings is None:
+        raise DispatchError(
+            f"{letter.config.path}: ไม่มี dispatch.email (no e-mail settings): "
+            "เพิ่ม host, port, security, sender ใน config.yaml"
+        )
+    with Register(register_path(letter.config, register), create=False) as reg:
+        did = reg.identity(letter.path)
+        folder = out or reg.last_build(did)
+        if folder is None:
+            raise DispatchError(
+                f"{directive}: ยังไม่ได้สร้างหนังสือฉบับจริง (not built): สั่ง letters build ก่อนส่ง"
+            )
+        built = last_built(folder, did)
+        members = {m.code: m for m in letter.recipients}
+        wanted = {thai.arabic_digits(c) for c in resend}
+        unknown = sorted(wanted - set(built.bundles))
+        if unknown:
+            raise DispatchError(
+                f"--resend: ไม่มีผู้รับรหัส {', '.join(unknown)} ในหนังสือนี้ (unknown recipient)"
+            )
+        items = [
+            outgoing(letter, members[code], number, path)
+            for code, (path, _sha, number) in built.bundles.items()
+            if code in members and (not wanted or code in wanted)
+        ]
+        already = reg.sent(did, EMAIL) - wanted
+        if not yes:
+            command = f"letters send {directive} --yes"
+            command += "".join(f" --resend {c}" for c in sorted(wanted))
+            return SendResult(dry_run(items, already, command), 0)
+        skipped = sum(1 for item in items if item.code in already)
+
+        def record(outcome: Outcome) -> None:
+            reg.record_action(
+                did,
+                outcome.code,
+                EMAIL,
+                outcome.at,
+                outcome.message_id,
+                outcome.ok,
+                detail=None if outcome.ok else outcome.detail,
+            )
+
+        mailer = Mailer(
+            settings, environ=environ, smtp_factory=smtp_factory, ssl_context=ssl_context
+        )
+        outcomes = send_all(
+            items, mailer, already_sent=already, on_outcome=record, progress=progress
+        )
+    return SendResult(summary(outcomes, skipped), exit_status(outcomes))

@@ -522,3 +522,141 @@ def test_recipient_without_address_fails_alone(
     assert [o.ok for o in outcomes] == [False] + [True] * 8
     assert "no e-mail address" in outcomes[0].detail
     assert len(mailbox.received) == 8
+
+
+# -- letters send, the command: build, dry run, send, re-run, faults, the register ----------
+
+
+@dataclass
+class SendOffice:
+    folder: Path
+    env: dict[str, str]
+    addresses: dict[str, str]  # code -> e-mail address
+
+
+@pytest.fixture
+def send_office(workdir: Path, letters: Any, cert: Certificate) -> SendOffice:
+    """The example office, built; its config pointed at the test server's port."""
+    config = workdir / "config.yaml"
+    text = config.read_text(encoding="utf-8").replace("per_minute: 30", "per_minute: 6000")
+    config.write_text(text, encoding="utf-8")
+    result = letters("build", "line-at/directive.yaml", "--format", "pdf", cwd=workdir)
+    assert result.code == 0, result.text
+    env = {
+        "LETTERS_SMTP_USER": USER,
+        "LETTERS_SMTP_PASSWORD": PASSWORD,
+        "SSL_CERT_FILE": str(cert.cert),  # the machine trusts the throwaway certificate
+    }
+    members = load_config(config).model.recipients["amphoe"].members
+    return SendOffice(workdir, env, {m.code: m.email or "" for m in members})
+
+
+def _port(office: SendOffice, port: int) -> None:
+    config = office.folder / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    start = text.index("    port: ")
+    end = text.index("\n", start)
+    config.write_text(text[:start] + f"    port: {port}" + text[end:], encoding="utf-8")
+
+
+def _send(letters: Any, office: SendOffice, *args: str) -> Any:
+    return letters("send", "line-at/directive.yaml", *args, cwd=office.folder, env=office.env)
+
+
+def _per_district(office: SendOffice, mailbox: Mailbox) -> dict[str, int]:
+    return {code: len(mailbox.to(address)) for code, address in office.addresses.items()}
+
+
+def _register_rows(office: SendOffice) -> list[Any]:
+    from letters.register import Register
+
+    with Register(office.folder / "register.sqlite3", create=False) as reg:
+        return reg.rows()
+
+
+def test_send_dry_run_then_send_then_nothing_more(
+    send_office: SendOffice, letters: Any, mailbox: Mailbox, cert: Certificate
+) -> None:
+    with smtp_server(mailbox, starttls=cert, auth=(USER, PASSWORD)) as port:
+        _port(send_office, port)
+        dry = _send(letters, send_office)
+        assert dry.code == 0, dry.text
+        assert mailbox.received == []
+        assert (
+            dry.out.strip().splitlines()[-1].endswith("letters send line-at/directive.yaml --yes")
+        )
+        for address in send_office.addresses.values():
+            assert address in dry.out
+
+        sent = _send(letters, send_office, "--yes")
+        assert sent.code == 0, sent.text
+        assert _per_district(send_office, mailbox) == dict.fromkeys(send_office.addresses, 1)
+        bundles = send_office.folder / "out" / "line-at" / "bundles"
+        for received in mailbox.received:
+            message = received.message
+            (attachment,) = list(message.iter_attachments())
+            name = attachment.get_filename()
+            assert name is not None and name.endswith(".pdf")
+            assert attachment.get_content() == (bundles / name).read_bytes()
+            assert "ที่ นค ๐๐๑๙.๔/ว ๑" in str(message["Subject"])
+
+        again = _send(letters, send_office, "--yes")
+        assert again.code == 0, again.text
+        assert len(mailbox.received) == 9  # nothing twice
+        assert "ข้ามเพราะส่งไปแล้ว (already sent) 9" in again.out
+
+        rows = _register_rows(send_office)
+        assert len(rows) == 9
+        ids = {str(m.message["Message-ID"]).strip("<>") for m in mailbox.received}
+        for row in rows:
+            assert "ส่งทางไปรษณีย์อิเล็กทรอนิกส์" in row.action
+            assert any(message_id in row.action for message_id in ids)
+
+        resent = _send(letters, send_office, "--yes", "--resend", "4302")
+        assert resent.code == 0, resent.text
+        assert len(mailbox.to(send_office.addresses["4302"])) == 2  # on purpose, once more
+        assert len(mailbox.received) == 10
+
+    shown = dry.text + sent.text + again.text + resent.text
+    stored = (send_office.folder / "register.sqlite3").read_bytes()
+    assert PASSWORD not in shown and PASSWORD.encode() not in stored
+    assert base64.b64encode(PASSWORD.encode()) not in stored
+
+
+def test_send_550_for_one_district_then_rerun(
+    send_office: SendOffice, letters: Any, clock: Any, cert: Certificate
+) -> None:
+    mailbox = Mailbox(clock=clock.clock, reject={send_office.addresses["4305"]: "550 no such user"})
+    with smtp_server(mailbox, starttls=cert, auth=(USER, PASSWORD)) as port:
+        _port(send_office, port)
+        first = _send(letters, send_office, "--yes")
+        assert first.code == 1  # something failed: the clerk is told
+        assert "4305" in first.out and "ไม่สำเร็จ (failed) 1" in first.out
+        mailbox.reject.clear()
+        second = _send(letters, send_office, "--yes")
+        assert second.code == 0, second.text
+    assert _per_district(send_office, mailbox) == dict.fromkeys(send_office.addresses, 1)
+    failed = next(r for r in _register_rows(send_office) if r.code == "4305")
+    assert "ไม่สำเร็จ" in failed.action and "ส่งทางไปรษณีย์อิเล็กทรอนิกส์" in failed.action
+
+
+def test_send_before_build_or_from_a_draft_is_refused(workdir: Path, letters: Any) -> None:
+    result = letters("send", "line-at/directive.yaml", cwd=workdir)
+    assert result.code == 1
+    assert "letters build" in result.err
+    assert (
+        letters("build", "line-at/directive.yaml", "--draft", "--format", "pdf", cwd=workdir).code
+        == 0
+    )
+    result = letters("send", "line-at/directive.yaml", cwd=workdir)
+    assert result.code == 1 and "Traceback" not in result.text
+
+
+def test_send_refuses_a_bundle_changed_after_the_build(
+    send_office: SendOffice, letters: Any
+) -> None:
+    bundle = next((send_office.folder / "out" / "line-at" / "bundles").glob("4301-*.pdf"))
+    bundle.write_bytes(bundle.read_bytes() + b"%tampered\n")
+    result = _send(letters, send_office, "--yes")
+    assert result.code == 1
+    assert "changed since the build" in result.err
