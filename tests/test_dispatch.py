@@ -559,7 +559,7 @@ def _port(office: SendOffice, port: int) -> None:
     config.write_text(text[:start] + f"    port: {port}" + text[end:], encoding="utf-8")
 
 
-def _send(letters: Any, office: SendOffice, *args: str) -> Any:
+def _send_cli(letters: Any, office: SendOffice, *args: str) -> Any:
     return letters("send", "line-at/directive.yaml", *args, cwd=office.folder, env=office.env)
 
 
@@ -579,7 +579,7 @@ def test_send_dry_run_then_send_then_nothing_more(
 ) -> None:
     with smtp_server(mailbox, starttls=cert, auth=(USER, PASSWORD)) as port:
         _port(send_office, port)
-        dry = _send(letters, send_office)
+        dry = _send_cli(letters, send_office)
         assert dry.code == 0, dry.text
         assert mailbox.received == []
         assert (
@@ -588,7 +588,7 @@ def test_send_dry_run_then_send_then_nothing_more(
         for address in send_office.addresses.values():
             assert address in dry.out
 
-        sent = _send(letters, send_office, "--yes")
+        sent = _send_cli(letters, send_office, "--yes")
         assert sent.code == 0, sent.text
         assert _per_district(send_office, mailbox) == dict.fromkeys(send_office.addresses, 1)
         bundles = send_office.folder / "out" / "line-at" / "bundles"
@@ -600,7 +600,7 @@ def test_send_dry_run_then_send_then_nothing_more(
             assert attachment.get_content() == (bundles / name).read_bytes()
             assert "ที่ นค ๐๐๑๙.๔/ว ๑" in str(message["Subject"])
 
-        again = _send(letters, send_office, "--yes")
+        again = _send_cli(letters, send_office, "--yes")
         assert again.code == 0, again.text
         assert len(mailbox.received) == 9  # nothing twice
         assert "ข้ามเพราะส่งไปแล้ว (already sent) 9" in again.out
@@ -612,7 +612,7 @@ def test_send_dry_run_then_send_then_nothing_more(
             assert "ส่งทางไปรษณีย์อิเล็กทรอนิกส์" in row.action
             assert any(message_id in row.action for message_id in ids)
 
-        resent = _send(letters, send_office, "--yes", "--resend", "4302")
+        resent = _send_cli(letters, send_office, "--yes", "--resend", "4302")
         assert resent.code == 0, resent.text
         assert len(mailbox.to(send_office.addresses["4302"])) == 2  # on purpose, once more
         assert len(mailbox.received) == 10
@@ -629,11 +629,11 @@ def test_send_550_for_one_district_then_rerun(
     mailbox = Mailbox(clock=clock.clock, reject={send_office.addresses["4305"]: "550 no such user"})
     with smtp_server(mailbox, starttls=cert, auth=(USER, PASSWORD)) as port:
         _port(send_office, port)
-        first = _send(letters, send_office, "--yes")
+        first = _send_cli(letters, send_office, "--yes")
         assert first.code == 1  # something failed: the clerk is told
         assert "4305" in first.out and "ไม่สำเร็จ (failed) 1" in first.out
         mailbox.reject.clear()
-        second = _send(letters, send_office, "--yes")
+        second = _send_cli(letters, send_office, "--yes")
         assert second.code == 0, second.text
     assert _per_district(send_office, mailbox) == dict.fromkeys(send_office.addresses, 1)
     failed = next(r for r in _register_rows(send_office) if r.code == "4305")
@@ -657,6 +657,6 @@ def test_send_refuses_a_bundle_changed_after_the_build(
 ) -> None:
     bundle = next((send_office.folder / "out" / "line-at" / "bundles").glob("4301-*.pdf"))
     bundle.write_bytes(bundle.read_bytes() + b"%tampered\n")
-    result = _send(letters, send_office, "--yes")
+    result = _send_cli(letters, send_office, "--yes")
     assert result.code == 1
     assert "changed since the build" in result.err

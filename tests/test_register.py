@@ -601,6 +601,6 @@ def test_terminal_table_is_aligned(filled: Register) -> None:
     text = reg.format_table(filled.rows())
     lines = text.splitlines()
     assert len(lines) == 2 + 27
-    starts = {reg._width(line[: line.index("ที่")]) for line in lines if "ที่" in line}
+    starts = {reg.display_width(line[: line.index("ที่")]) for line in lines if "ที่" in line}
     assert len(starts) == 1  # the ที่ column starts at one place on every line
     assert "นายอำเภอโพธิ์ตาก" in text and "๑๑/๑๒/๒๕๖๑" in text
