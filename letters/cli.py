@@ -319,6 +319,48 @@ def send(
     ctx.exit(result.exit_code)
 
 
+@cli.command("print")
+@click.argument("directive", type=DIRECTIVE)
+@CONFIG_OPTION
+@REGISTER_OPTION
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--printer", default=None, metavar="QUEUE", help="คิวเครื่องพิมพ์ CUPS (queue).")
+@click.option("--copies", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--duplex", is_flag=True, help="พิมพ์สองหน้า (two-sided).")
+@click.option("--file-only", is_flag=True, help="เขียนไฟล์สำหรับพิมพ์เองและแผ่นจ่าหน้า (print file only).")
+@click.option(
+    "--labels", is_flag=True, help="จ่าหน้าแบบสติกเกอร์ A4 แทนซอง DL (labels, not envelopes)."
+)
+def print_command(
+    directive: Path,
+    config_path: Path | None,
+    register_file: Path | None,
+    out: Path | None,
+    printer: str | None,
+    copies: int,
+    duplex: bool,
+    file_only: bool,
+    labels: bool,
+) -> None:
+    """พิมพ์ชุดเอกสารทุกรายครั้งละหนึ่งชุด หรือเขียนไฟล์สำหรับพิมพ์ (print every bundle once)."""
+    from letters.printing import print_directive
+
+    click.echo(
+        print_directive(
+            directive,
+            config_path,
+            register=register_file,
+            out=out,
+            printer=printer,
+            copies=copies,
+            duplex=duplex,
+            file_only=file_only,
+            style="labels" if labels else "dl",
+            progress=_progress(),
+        )
+    )
+
+
 def _progress() -> Callable[[int, int, str], None] | None:
     """A one-line counter on a terminal; nothing when the output is a file or a pipe."""
     if not click.get_text_stream("stderr").isatty():

@@ -366,3 +366,84 @@ def address_sheet(
         font_config=FontConfiguration()
     )
     return write_pdf(document, letter.directive.date)
+
+
+# -- letters print ----------------------------------------------------------------------------
+
+
+def print_directive(
+    directive: Path,
+    config: Path | None = None,
+    *,
+    register: Path | None = None,
+    out: Path | None = None,
+    printer: str | None = None,
+    copies: int = 1,
+    duplex: bool = False,
+    file_only: bool = False,
+    style: AddressStyle = "dl",
+    run: Runner = run_lp,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> str:
+    """``letters print``: each bundle of the last build to a CUPS queue, once, recorded; or
+    (``file_only``) one print file and an address sheet in ``<build>/print/``."""
+    import datetime as dt
+
+    from letters.build import register_path
+    from letters.directive import load_letter
+    from letters.dispatch import last_built
+    from letters.fonts import letter_fonts
+    from letters.register import PRINT, Register
+
+    letter = load_letter(directive, config)
+    with Register(register_path(letter.config, register), create=False) as reg:
+        did = reg.identity(letter.path)
+        folder = out or reg.last_build(did)
+        if folder is None:
+            raise DispatchError(
+                f"{directive}: ยังไม่ได้สร้างหนังสือฉบับจริง (not built): สั่ง letters build ก่อนพิมพ์"
+            )
+        built = last_built(folder, did)
+        members = {m.code: m for m in letter.recipients}
+        jobs = [
+            PrintJob(code, members[code].name, path)
+            for code, (path, _sha, _number) in built.bundles.items()
+            if code in members
+        ]
+        if file_only:
+            target = print_file(jobs, duplex=duplex, out=folder / "print" / "bundles.pdf")
+            numbers = {code: number for code, (_p, _s, number) in built.bundles.items()}
+            sheet = address_sheet(
+                letter,
+                [members[job.code] for job in jobs],
+                style=style,
+                fonts=letter_fonts(letter.config.folder),
+                numbers=numbers,
+            )
+            name = "envelopes.pdf" if style == "dl" else "labels.pdf"
+            _write_atomically(folder / "print" / name, sheet)
+            return (
+                f"เขียนแล้ว (written): {target} ({len(jobs)} ชุด)\n"
+                f"ที่อยู่ (addresses): {folder / 'print' / name}"
+            )
+        already = reg.sent(did, PRINT)
+
+        def record(code: str, job: str | None) -> None:
+            reg.record_action(did, code, PRINT, dt.datetime.now(), message_id=job)
+
+        queue = printer or letter.config.model.dispatch.printer
+        printed = print_bundles(
+            jobs,
+            printer=queue,
+            copies=copies,
+            duplex=duplex,
+            run=run,
+            already_printed=already,
+            on_printed=record,
+            progress=progress,
+        )
+    skipped = sum(1 for job in jobs if job.code in already)
+    return (
+        f"ส่งเข้าเครื่องพิมพ์แล้ว (printed) {len(printed)} ชุด, "
+        f"ข้ามเพราะพิมพ์ไปแล้ว (already printed) {skipped} ชุด"
+    )

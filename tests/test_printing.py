@@ -32,7 +32,7 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pdfplumber
 import pytest
@@ -891,3 +891,44 @@ def test_address_sheet_without_recipients(built: Built) -> None:
     fonts = letter_fonts(built.letter.config.folder)
     with pytest.raises(DispatchError):
         address_sheet(built.letter, [], style="dl", fonts=fonts)
+
+
+# -- letters print, the command ------------------------------------------------------------------
+
+
+def test_letters_print_command_prints_each_bundle_once_and_records_it(
+    queue: Queue, workdir: Path, letters: Any
+) -> None:
+    from letters.register import Register
+    from letters.thai import thai_digits
+
+    assert letters("build", "line-at/directive.yaml", "--format", "pdf", cwd=workdir).code == 0
+    before = len(queue.submitted())
+    result = letters("print", "line-at/directive.yaml", "--printer", queue.name, cwd=workdir)
+    assert result.code == 0, result.text
+    assert "(printed) 9 ชุด" in result.out
+    jobs = queue.submitted()[before:]
+    assert len(jobs) == 9
+    again = letters("print", "line-at/directive.yaml", "--printer", queue.name, cwd=workdir)
+    assert again.code == 0 and "(already printed) 9 ชุด" in again.out
+    assert len(queue.submitted()) == before + 9  # nothing twice
+    with Register(workdir / "register.sqlite3", create=False) as reg:
+        rows = reg.rows()
+    assert len(rows) == 9 and all("พิมพ์ส่งทางไปรษณีย์" in r.action for r in rows)
+    # form ๑๔ prints every digit Thai, the job id's too
+    assert sorted(thai_digits(job) for job in jobs) == sorted(
+        next(thai_digits(job) for job in jobs if thai_digits(job) in r.action) for r in rows
+    )
+
+
+def test_letters_print_file_only(workdir: Path, letters: Any) -> None:
+    assert letters("build", "line-at/directive.yaml", "--format", "pdf", cwd=workdir).code == 0
+    result = letters("print", "line-at/directive.yaml", "--file-only", "--duplex", cwd=workdir)
+    assert result.code == 0, result.text
+    folder = workdir / "out" / "line-at"
+    combined = pages(folder / "print" / "bundles.pdf")
+    bundles = [pages(p) for p in sorted((folder / "bundles").glob("*.pdf"))]
+    assert combined == sum(n + n % 2 for n in bundles[:-1]) + bundles[-1]
+    assert pages(folder / "print" / "envelopes.pdf") == 9
+    labels = letters("print", "line-at/directive.yaml", "--file-only", "--labels", cwd=workdir)
+    assert labels.code == 0 and pages(folder / "print" / "labels.pdf") == 1
