@@ -12,6 +12,8 @@ import pytest
 from conftest import Runner, shared_path, tree
 from pdfgeometry import graphics_box, lines, squash
 
+from letters.thai import thai_number
+
 
 def _manifest(folder: Path) -> dict[str, object]:
     return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
@@ -233,3 +235,71 @@ def test_build_killed_with_sigkill_then_rerun(workdir: Path, letters: Runner) ->
     result = letters("build", "line-at/directive.yaml", cwd=workdir)
     assert result.code == 0, result.text
     assert [p.name for p in (workdir / "out").iterdir()] == ["line-at"]  # nothing stale left
+
+
+def test_eight_parallel_builds_take_eight_consecutive_numbers(
+    workdir: Path, letters: Runner
+) -> None:
+    """Eight different directives built at the same time, each by its own process."""
+    import subprocess
+    import sys
+
+    source = (workdir / "line-at" / "directive.yaml").read_text(encoding="utf-8")
+    for n in range(8):
+        folder = workdir / f"d{n}"
+        folder.mkdir()
+        (folder / "pr").symlink_to(workdir / "line-at" / "pr")
+        (folder / "directive.yaml").write_text(
+            source.replace("subject: ", f"subject: ฉบับที่ {n} "), encoding="utf-8"
+        )
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "letters",
+                "build",
+                f"d{n}/directive.yaml",
+                "--format",
+                "pdf",
+                "--only",
+                "4301",
+            ],
+            cwd=workdir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(8)
+    ]
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, out + err
+    numbers = sorted(
+        _manifest(workdir / "out" / f"d{n}")["recipients"][0]["number"]  # type: ignore[index]
+        for n in range(8)
+    )
+    assert numbers == sorted(f"ที่ นค ๐๐๑๙.๔/ว {thai_number(i)}" for i in range(1, 9))
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "message"),
+    [
+        ("notes.pdf", b"just text, renamed\n", "not a PDF"),
+        ("cut.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01", "truncated"),
+    ],
+)
+def test_build_refuses_a_bad_enclosure_and_writes_nothing(
+    workdir: Path, letters: Runner, file: str, content: bytes, message: str
+) -> None:
+    (workdir / "line-at" / "pr" / file).write_bytes(content)
+    directive = workdir / "line-at" / "directive.yaml"
+    text = directive.read_text(encoding="utf-8").replace("pr/line-at-card.png", f"pr/{file}")
+    directive.write_text(text, encoding="utf-8")
+    before = tree(workdir)
+    result = letters("build", "line-at/directive.yaml", cwd=workdir)
+    assert result.code == 1
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if f"pr/{file}" in row)
+    assert f"line-at/directive.yaml:{line}:" in result.err
+    assert "enclosures[1].file" in result.err and message in result.err
+    assert tree(workdir) == before
