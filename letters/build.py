@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from letters import thai
 from letters.config import Member, OfficeConfig
@@ -74,6 +74,35 @@ class BuildResult:
         return "\n".join(lines)
 
 
+PROGRESS_FROM = 10  # builds of fewer letters finish before a bar would say anything
+
+
+class ProgressBar:
+    """``[#########.........]  312/878  โพนพิสัย`` on one line of a terminal, redrawn in place
+    as letters are done (in any order); a line of its own when all are done."""
+
+    def __init__(self, stream: TextIO, *, minimum: int = PROGRESS_FROM, width: int = 30) -> None:
+        self.stream = stream
+        self.minimum = minimum
+        self.width = width
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        if total < self.minimum:
+            return
+        filled = self.width * done // total
+        bar = "#" * filled + "." * (self.width - filled)
+        self.stream.write(f"\r[{bar}] {done:>{len(str(total))}}/{total} {name}\033[K")
+        if done == total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def progress_bar(stream: TextIO) -> Progress | None:
+    """A ``ProgressBar`` when ``stream`` is a terminal; None (quiet) for a file or a pipe."""
+    isatty = getattr(stream, "isatty", None)
+    return ProgressBar(stream) if isatty is not None and isatty() else None
+
+
 def parse_formats(value: str) -> tuple[str, ...]:
     """``pdf,docx`` to a tuple; an unknown format is a problem of the command line."""
     chosen = tuple(dict.fromkeys(p.strip().lower() for p in value.split(",") if p.strip()))
@@ -125,8 +154,12 @@ def build(
     progress: Progress | None = None,
     register: Path | None = None,
     today: dt.date | None = None,
+    workers: int | None = None,
 ) -> BuildResult:
-    """Build every recipient's letter of ``directive`` (or those in ``only``)."""
+    """Build every recipient's letter of ``directive`` (or those in ``only``).
+
+    ``workers``: see ``write_folder`` (None chooses by the number of letters).
+    """
     from letters.register import Register
 
     letter = load_letter(directive, config)
@@ -140,7 +173,9 @@ def build(
             m.code: thai.thai_digits(literal) if literal else None for m in letter.recipients
         }
         items = [Item(letter, m, numbers[m.code], draft=True) for m in recipients]
-        built = write_folder(letter, items, folder, formats, only=only, progress=progress)
+        built = write_folder(
+            letter, items, folder, formats, only=only, progress=progress, workers=workers
+        )
         return BuildResult(folder, built.letters, warnings, built.checklist)
     with Register(register_path(letter.config, register)) as reg:
         numbering = reg.allocate(letter)
@@ -162,6 +197,7 @@ def build(
             today=today,
             register=reg,
             directive_id=did,
+            workers=workers,
         )
     return BuildResult(folder, built.letters, warnings, built.checklist, did)
 
@@ -243,24 +279,50 @@ def write_folder(
     today: dt.date | None = None,
     register: Register | None = None,
     directive_id: str | None = None,
+    workers: int | None = None,
+    bundles: bool = True,
 ) -> _Written:
     """Render ``items`` into ``folder``, atomically.
 
     ``letter`` is the directive as a whole: its enclosures go into every bundle and its
     recipients make the checklist. The register, when given, learns the folder.
+    ``workers``: processes that render; None chooses (``WORKERS`` from ``PARALLEL_FROM``
+    letters on, else this process alone), 1 renders here. The files are the same bytes.
+    ``bundles`` False writes the letters alone (no reply forms, no bundles).
     """
-    renderers = _Renderers(letter, letter_fonts(letter.config.folder), formats)
+    if workers is None:
+        workers = min(WORKERS, os.cpu_count() or 1) if len(items) >= PARALLEL_FROM else 1
     folder.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(folder)
     staging = Path(
         tempfile.mkdtemp(prefix=f".{folder.name}.{os.getpid()}.", suffix=".tmp", dir=folder.parent)
     )
+    listed = checklist and letter.directive.follow_up is not None
     try:
-        built = _write_copies(items, formats, renderers, staging, progress)
+        written: list[Path] = []
+        if workers > 1:
+            built, written = _write_parallel(
+                letter,
+                items,
+                formats,
+                staging,
+                progress,
+                workers,
+                (checklist_progress, today) if listed else None,
+                bundles,
+            )
+        else:
+            renderers: list[_Renderers] = []
+
+            def job() -> _Job:
+                renderers.append(_Renderers(letter, letter_fonts(letter.config.folder), formats))
+                return _Job(letter, formats, renderers[0], bundles=bundles)
+
+            built = _write_copies(items, formats, job, staging, progress)
+            if listed:
+                fonts = renderers[0].fonts if renderers else letter_fonts(letter.config.folder)
+                written = _checklist(letter, fonts, staging, checklist_progress, today)
         _keep_others(folder, staging, only, built, directive_id)
-        written = []
-        if checklist and letter.directive.follow_up is not None:
-            written = _checklist(letter, renderers.fonts, staging, checklist_progress, today)
         _manifest(letter, staging, built, written, directive_id)
         _replace(staging, folder)
     except OSError as exc:
@@ -277,55 +339,267 @@ def write_folder(
     return _Written(built, [folder / p.name for p in written])
 
 
+PARALLEL_FROM = 12  # builds of fewer letters stay in this process: no pool to start
+WORKERS = 2  # the machines this runs on have two cores
+CHUNK = 4  # recipients per task sent to a worker
+IN_FLIGHT = 2  # tasks waiting or running per worker: bounds the bytes held in memory
+
+
+@dataclass(frozen=True)
+class _LetterFiles:
+    """One copy's letter, rendered: shared by every recipient whose copy is identical."""
+
+    pdf: bytes
+    pages: int
+    docx: bytes | None
+
+
+@dataclass(frozen=True)
+class _Task:
+    index: int
+    copy: Copy | None  # None: the worker makes it from member and number
+    member: Member | None = None
+    number: str | None = None
+    draft: bool = False
+    shared: _LetterFiles | None = None  # the letter of copies whose identity is ``key``
+    key: tuple[object, ...] | None = None
+
+
+@dataclass
+class _Done:
+    """One recipient's files, ready to write, and what the manifest says of them."""
+
+    index: int
+    built: BuiltLetter
+    data: dict[Path, bytes]
+
+
+class _Job:
+    """Renders recipients' files: letter (PDF, DOCX), reply form and bundle.
+
+    One per build in this process, or one per worker process (made once by its
+    initializer). A few identical copies are kept (a collective circular is the same letter
+    for everyone), never every letter of the build: memory stays flat.
+    """
+
+    KEEP = 4
+
+    def __init__(
+        self,
+        letter: Letter,
+        formats: Sequence[str],
+        renderers: _Renderers,
+        *,
+        bundles: bool = True,
+    ) -> None:
+        self.letter = letter
+        self.bundles = bundles
+        self.formats = tuple(formats)
+        self.renderers = renderers
+        self._kept: dict[tuple[object, ...], _LetterFiles] = {}
+
+    def letter_files(self, copy: Copy) -> _LetterFiles:
+        key = copy.identity()
+        files = self._kept.pop(key, None)
+        if files is None:
+            date = self.letter.directive.date
+            rendered = self.renderers.pdf.render(copy, date)
+            docx = self.renderers.docx.render(copy, date) if "docx" in self.formats else None
+            files = _LetterFiles(rendered.pdf, rendered.pages, docx)
+        self._kept[key] = files  # the most recent last
+        while len(self._kept) > self.KEEP:
+            del self._kept[next(iter(self._kept))]
+        return files
+
+    def recipient(self, task: _Task) -> _Done:
+        from letters.bundle import make_bundle
+
+        letter, copy = self.letter, task.copy
+        if copy is None:
+            assert task.member is not None
+            copy = copy_for(letter, task.member, task.number, draft=task.draft)
+        files = task.shared if task.shared and copy.identity() == task.key else None
+        files = files or self.letter_files(copy)
+        stem = file_stem(copy.recipient)
+        data: dict[Path, bytes] = {}
+        paths: dict[str, Path] = {}
+        if "pdf" in self.formats:
+            paths["pdf"] = Path("letters") / f"{stem}.pdf"
+            data[paths["pdf"]] = files.pdf
+        if "docx" in self.formats:
+            assert files.docx is not None
+            paths["docx"] = Path("letters") / f"{stem}.docx"
+            data[paths["docx"]] = files.docx
+        bundle_pages = 0
+        if self.bundles:
+            reply = None
+            if letter.directive.follow_up is not None:
+                reply = self.renderers.reply.render(letter, copy)
+            enclosures = self.renderers.enclosures
+            paths["bundle"] = Path("bundles") / f"{stem}.pdf"
+            data[paths["bundle"]] = make_bundle(files.pdf, enclosures, reply)
+            bundle_pages = files.pages + enclosures.pages + (1 if reply else 0)
+        member = copy.recipient
+        built = BuiltLetter(member.code, member.name, copy.number, paths, files.pages, bundle_pages)
+        return _Done(task.index, built, data)
+
+
 def _write_copies(
     items: Sequence[Item],
     formats: Sequence[str],
-    renderers: _Renderers,
+    job: Callable[[], _Job],
     staging: Path,
     progress: Progress | None,
 ) -> list[BuiltLetter]:
-    from letters.bundle import make_bundle
-    from letters.render import Rendered
-
+    """Every recipient's files, one after the other, in this process."""
     (staging / "letters").mkdir()
     (staging / "bundles").mkdir()
-    pdf_cache: dict[tuple[object, ...], Rendered] = {}
-    docx_cache: dict[tuple[object, ...], bytes] = {}
+    renderer = job()
     built: list[BuiltLetter] = []
     for i, item in enumerate(items, 1):
-        letter, copy = item.letter, item.copy()
-        key = copy.identity()
-        rendered = pdf_cache.get(key)
-        if rendered is None:
-            rendered = pdf_cache[key] = renderers.pdf.render(copy, letter.directive.date)
-        stem = file_stem(copy.recipient)
-        files: dict[str, Path] = {}
-        if "pdf" in formats:
-            files["pdf"] = _put(staging, Path("letters") / f"{stem}.pdf", rendered.pdf)
-        if "docx" in formats:
-            docx = docx_cache.get(key)
-            if docx is None:
-                docx = docx_cache[key] = renderers.docx.render(copy, letter.directive.date)
-            files["docx"] = _put(staging, Path("letters") / f"{stem}.docx", docx)
-        reply = None
-        if letter.directive.follow_up is not None:
-            reply = renderers.reply.render(letter, copy)
-        bundle = make_bundle(rendered.pdf, renderers.enclosures, reply)
-        files["bundle"] = _put(staging, Path("bundles") / f"{stem}.pdf", bundle)
-        bundle_pages = rendered.pages + renderers.enclosures.pages + (1 if reply else 0)
-        built.append(
-            BuiltLetter(
-                copy.recipient.code,
-                copy.recipient.name,
-                copy.number,
-                files,
-                rendered.pages,
-                bundle_pages,
-            )
-        )
+        done = renderer.recipient(_Task(i - 1, item.copy()))
+        _write_done(staging, done)
+        built.append(done.built)
         if progress:
-            progress(i, len(items), copy.recipient.name)
+            progress(i, len(items), done.built.name)
     return built
+
+
+def _write_done(staging: Path, done: _Done) -> None:
+    for relative, data in done.data.items():
+        _put(staging, relative, data)
+
+
+# The worker processes' own job, made once by ``_start_worker``. With the fork start method
+# the letter and its loaded enclosures are inherited, not sent.
+_WORKER: _Job | None = None
+_FORKED: tuple[Letter, tuple[str, ...], bool] | None = None
+
+
+def _start_worker() -> None:
+    global _WORKER
+    _die_with_parent()
+    assert _FORKED is not None
+    letter, formats, bundles = _FORKED
+    renderers = _Renderers(letter, letter_fonts(letter.config.folder), formats)
+    _WORKER = _Job(letter, formats, renderers, bundles=bundles)
+
+
+def _die_with_parent() -> None:
+    """A worker ends when the build that started it is killed (Linux)."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _work(tasks: list[_Task]) -> list[_Done]:
+    assert _WORKER is not None
+    return [_WORKER.recipient(task) for task in tasks]
+
+
+def _work_letter(copy: Copy) -> _LetterFiles:
+    assert _WORKER is not None
+    return _WORKER.letter_files(copy)
+
+
+def _work_checklist(
+    progress: Mapping[str, RecipientProgress] | None, today: dt.date | None
+) -> tuple[bytes, bytes]:
+    from letters.checklist import checklist_pdf, checklist_xlsx
+
+    assert _WORKER is not None
+    letter, fonts = _WORKER.letter, _WORKER.renderers.fonts
+    pdf = checklist_pdf(letter, fonts, progress, today)
+    return pdf, checklist_xlsx(letter, progress, today, fonts=fonts)
+
+
+def _write_parallel(
+    letter: Letter,
+    items: Sequence[Item],
+    formats: Sequence[str],
+    staging: Path,
+    progress: Progress | None,
+    workers: int,
+    checklist: tuple[Mapping[str, RecipientProgress] | None, dt.date | None] | None,
+    bundles: bool,
+) -> tuple[list[BuiltLetter], list[Path]]:
+    """Every recipient's files, rendered by ``workers`` processes.
+
+    This process sends chunks of recipients to the workers, which make each copy and its
+    files, and writes each file as it comes back; at most ``IN_FLIGHT`` chunks per worker
+    are out at once. When the first two copies are identical (a collective circular), their
+    letter is rendered once and sent along for every copy identical to it. The checklist is
+    made by a worker at the same time as the letters.
+    """
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
+    global _FORKED
+    (staging / "letters").mkdir()
+    (staging / "bundles").mkdir()
+    _FORKED = (letter, tuple(formats), bundles)
+    built: list[BuiltLetter | None] = [None] * len(items)
+    written: list[Path] = []
+    count = 0
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker)
+    try:
+        listed: Future[tuple[bytes, bytes]] | None = None
+        if checklist is not None:
+            listed = pool.submit(_work_checklist, *checklist)
+        first = [item.copy() for item in items[:2]]
+        shared: _LetterFiles | None = None
+        key: tuple[object, ...] | None = None
+        if len(first) == 2 and first[0].identity() == first[1].identity():
+            key = first[0].identity()
+            shared = pool.submit(_work_letter, first[0]).result()
+        pending: set[Future[list[_Done]]] = set()
+
+        def collect(block: bool) -> None:
+            nonlocal count
+            if not pending:
+                return
+            done, _ = wait(pending, timeout=None if block else 0, return_when=FIRST_COMPLETED)
+            for future in done:
+                pending.discard(future)
+                for result in future.result():
+                    _write_done(staging, result)
+                    built[result.index] = result.built
+                    count += 1
+                    if progress:
+                        progress(count, len(items), result.built.name)
+
+        chunk: list[_Task] = []
+        for index, item in enumerate(items):
+            copy = first[index] if index < len(first) else None
+            task = _Task(index, copy, item.member, item.number, item.draft, shared, key)
+            chunk.append(task)
+            if len(chunk) == CHUNK or index == len(items) - 1:
+                while len(pending) >= IN_FLIGHT * workers:
+                    collect(block=True)
+                pending.add(pool.submit(_work, chunk))
+                chunk = []
+                collect(block=False)
+        while pending:
+            collect(block=True)
+        if listed is not None:
+            pdf, xlsx = listed.result()
+            written = [
+                _put(staging, Path("checklist.pdf"), pdf),
+                _put(staging, Path("checklist.xlsx"), xlsx),
+            ]
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        _FORKED = None
+    pool.shutdown(wait=True)
+    return [b for b in built if b is not None], written
 
 
 def _put(staging: Path, relative: Path, data: bytes) -> Path:

@@ -362,17 +362,10 @@ def print_command(
 
 
 def _progress() -> Callable[[int, int, str], None] | None:
-    """A one-line counter on a terminal; nothing when the output is a file or a pipe."""
-    if not click.get_text_stream("stderr").isatty():
-        return None
+    """A progress bar on a terminal for long runs; nothing when the output is a file or a pipe."""
+    from letters.build import progress_bar
 
-    def show(done: int, total: int, name: str) -> None:
-        end = "\n" if done == total else ""
-        click.echo(f"\r{done}/{total} {name}\033[K", nl=False, err=True)
-        if end:
-            click.echo("", err=True)
-
-    return show
+    return progress_bar(click.get_text_stream("stderr"))
 
 
 def main() -> None:

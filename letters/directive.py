@@ -8,6 +8,7 @@ directive, the config and every file they name are right; otherwise it raises on
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -125,7 +126,7 @@ class Letter:
             return member.title
         return self.group.collective
 
-    @property
+    @functools.cached_property
     def directory_names(self) -> list[str]:
         """Names that must never split across lines: districts, titles, offices, units."""
         names = {self.config.model.office.name, self.group.collective}

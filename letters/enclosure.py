@@ -78,23 +78,36 @@ def load(path: Path, max_bytes: int) -> LoadedFile:
 
 
 def _pdf_pages(data: bytes) -> int:
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    """The page count of a PDF that opens, without a password, page by page.
+
+    PDFium (pypdfium2) checks it: it loads in a fraction of the time pypdf takes to import,
+    which keeps ``letters check`` quick.
+    """
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
 
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise EnclosureProblem("PDF ถูกเข้ารหัสหรือตั้งรหัสผ่าน (encrypted PDF): ใช้ไฟล์ที่ไม่มีรหัสผ่าน")
-        pages = len(reader.pages)
-        for page in reader.pages:
-            page.mediabox  # noqa: B018 - touching each page parses it
-    except EnclosureProblem:
-        raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise EnclosureProblem(_ENCRYPTED) from None
         raise EnclosureProblem(f"เปิดไฟล์ PDF ไม่ได้ (broken PDF): {exc}") from None
+    try:
+        if pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1:
+            raise EnclosureProblem(_ENCRYPTED)
+        pages = len(pdf)
+        for index in range(pages):
+            pdf[index].close()  # loading each page parses it
+    except pdfium.PdfiumError as exc:
+        raise EnclosureProblem(f"เปิดไฟล์ PDF ไม่ได้ (broken PDF): {exc}") from None
+    finally:
+        pdf.close()
     if pages == 0:
         raise EnclosureProblem("PDF ไม่มีหน้าใดเลย (PDF has no pages)")
     return pages
+
+
+_ENCRYPTED = "PDF ถูกเข้ารหัสหรือตั้งรหัสผ่าน (encrypted PDF): ใช้ไฟล์ที่ไม่มีรหัสผ่าน"
 
 
 def _image_info(data: bytes) -> tuple[tuple[int, int], tuple[float, float] | None]:

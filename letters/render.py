@@ -73,6 +73,8 @@ class PdfRenderer:
         self.keep_whole = keep_whole
         self.font_config = FontConfiguration()
         self.template = template_environment().get_template("letter.html.j2")
+        self._base = str(resource_dir("templates"))
+        self._words: tuple[str, ...] = ()  # the catch-words of the copy rendered last
 
     def html(self, copy: Copy, created: dt.date, catchwords: dict[int, str]) -> str:
         layout = self.layout
@@ -100,23 +102,31 @@ class PdfRenderer:
         )
 
     def render(self, copy: Copy, created: dt.date) -> Rendered:
+        """The copy as PDF. Copies of one build mostly break their pages alike, so the
+        previous copy's catch-words are tried first: when the pages show that they are this
+        copy's too, one layout is enough; otherwise the layout tells the right ones (margin
+        boxes do not move the text) and the copy is laid out again with them."""
+        words = self._words
+        document = self._layout(copy, created, words)
+        found = self._catchwords(document)
+        if found != words:
+            words = found
+            document = self._layout(copy, created, words)
+        self._words = words
+        return Rendered(write_pdf(document, created), len(document.pages), words)
+
+    def _layout(self, copy: Copy, created: dt.date, words: tuple[str, ...]) -> Any:
         from weasyprint import HTML
 
-        base = str(resource_dir("templates"))
-        document = HTML(string=self.html(copy, created, {}), base_url=base).render(
-            font_config=self.font_config
+        catch = {i: word for i, word in enumerate(words, 1)}
+        html = HTML(string=self.html(copy, created, catch), base_url=self._base)
+        return html.render(font_config=self.font_config)
+
+    def _catchwords(self, document: Any) -> tuple[str, ...]:
+        return tuple(
+            self.layout.catchword.format(word=thai.first_word(line, self.keep_whole))
+            for line in (first_line(page) for page in document.pages[1:])
         )
-        words: tuple[str, ...] = ()
-        if len(document.pages) > 1:
-            words = tuple(
-                self.layout.catchword.format(word=thai.first_word(line, self.keep_whole))
-                for line in (first_line(page) for page in document.pages[1:])
-            )
-            catch = {i: word for i, word in enumerate(words, 1)}
-            document = HTML(string=self.html(copy, created, catch), base_url=base).render(
-                font_config=self.font_config
-            )
-        return Rendered(write_pdf(document, created), len(document.pages), words)
 
 
 def write_pdf(document: Any, created: dt.date) -> bytes:
