@@ -46,12 +46,16 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from letters import thai
 from letters.config import Email, Member
 from letters.content import number_line, unit_lines
 from letters.directive import Letter
 from letters.errors import DispatchError
+
+if TYPE_CHECKING:
+    from letters.register import Register
 
 log = logging.getLogger(__name__)
 
@@ -707,6 +711,17 @@ def last_built(folder: Path, directive_id: str) -> Built:
     return Built(folder, bundles)
 
 
+def built_for(reg: Register, letter: Letter, directive: Path, out: Path | None) -> Built:
+    """The last numbered build of ``letter`` (``out`` names another folder)."""
+    did = reg.identity(letter.path)
+    folder = out or reg.last_build(did)
+    if folder is None:
+        raise DispatchError(
+            f"{directive}: ยังไม่ได้สร้างหนังสือฉบับจริง (not built): สั่ง letters build ก่อนส่งหรือพิมพ์"
+        )
+    return last_built(folder, did)
+
+
 @dataclass(frozen=True)
 class SendResult:
     text: str
@@ -745,12 +760,7 @@ def send_directive(
         )
     with Register(register_path(letter.config, register), create=False) as reg:
         did = reg.identity(letter.path)
-        folder = out or reg.last_build(did)
-        if folder is None:
-            raise DispatchError(
-                f"{directive}: ยังไม่ได้สร้างหนังสือฉบับจริง (not built): สั่ง letters build ก่อนส่ง"
-            )
-        built = last_built(folder, did)
+        built = built_for(reg, letter, directive, out)
         members = {m.code: m for m in letter.recipients}
         wanted = {thai.arabic_digits(c) for c in resend}
         unknown = sorted(wanted - set(built.bundles))

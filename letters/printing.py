@@ -391,19 +391,15 @@ def print_directive(
 
     from letters.build import register_path
     from letters.directive import load_letter
-    from letters.dispatch import last_built
+    from letters.dispatch import built_for
     from letters.fonts import letter_fonts
     from letters.register import PRINT, Register
 
     letter = load_letter(directive, config)
     with Register(register_path(letter.config, register), create=False) as reg:
         did = reg.identity(letter.path)
-        folder = out or reg.last_build(did)
-        if folder is None:
-            raise DispatchError(
-                f"{directive}: ยังไม่ได้สร้างหนังสือฉบับจริง (not built): สั่ง letters build ก่อนพิมพ์"
-            )
-        built = last_built(folder, did)
+        built = built_for(reg, letter, directive, out)
+        folder = built.folder
         members = {m.code: m for m in letter.recipients}
         jobs = [
             PrintJob(code, members[code].name, path)

@@ -7,6 +7,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
 
 from letters.resources import resource_dir
@@ -18,24 +19,18 @@ def test_checkout_finds_top_level_folders() -> None:
     assert resource_dir("fonts") == ROOT / "fonts"
 
 
-def test_wheel_carries_templates_and_fonts_inside_the_package(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        capture_output=True,
-        text=True,
-    )
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project built as a wheel, once for this module."""
+    folder = tmp_path_factory.mktemp("wheel")
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
+    proc = subprocess.run([*command, "-w", str(folder), str(ROOT)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    (wheel,) = tmp_path.glob("letters-*.whl")
+    (built,) = folder.glob("letters-*.whl")
+    return built
+
+
+def test_wheel_carries_templates_and_fonts_inside_the_package(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for template in (ROOT / "templates").iterdir():
         assert f"letters/templates/{template.name}" in names
@@ -43,25 +38,8 @@ def test_wheel_carries_templates_and_fonts_inside_the_package(tmp_path: Path) ->
     assert "letters/cli.py" in names
 
 
-def test_installed_wheel_prefers_its_own_copy(tmp_path: Path) -> None:
+def test_installed_wheel_prefers_its_own_copy(wheel: Path, tmp_path: Path) -> None:
     """Unpacked as site-packages would hold it: resource_dir finds letters/templates."""
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode == 0, proc.stderr
-    (wheel,) = tmp_path.glob("letters-*.whl")
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     code = "from letters.resources import resource_dir; print(resource_dir('templates'))"
