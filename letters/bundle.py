@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from letters import thai
 from letters.config import Layout
-from letters.content import Copy, Run, unit_lines
+from letters.content import Copy, Run, rich, unit_lines
 from letters.directive import Enclosure, Letter
 from letters.enclosure import LoadedFile
 from letters.errors import OutputError
@@ -254,9 +254,7 @@ class ReplyFormRenderer:
         names = letter.directory_names
 
         def text(value: str) -> tuple[Run, ...]:
-            return tuple(
-                Run(t, keep) for t, keep in thai.split_names(thai.thai_digits(value), names)
-            )
+            return rich(value, names)
 
         tasks = [
             (thai.item_number(i), text(task))

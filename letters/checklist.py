@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from letters import thai
-from letters.content import Run, number_line
+from letters.content import Run, number_line, rich
 from letters.directive import Letter
 from letters.fonts import FAMILY, FontSet, letter_fonts
 from letters.render import template_environment
@@ -218,7 +218,7 @@ def checklist_pdf(
     names = letter.directory_names
 
     def text(value: str) -> tuple[Run, ...]:
-        return tuple(Run(t, keep) for t, keep in thai.split_names(value, names))
+        return rich(value, names)
 
     html = (
         template_environment()

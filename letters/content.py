@@ -6,6 +6,7 @@ Buddhist era, directory names marked so that no renderer splits them across line
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,11 @@ class Run:
 
 
 Text = tuple[Run, ...]
+
+
+def rich(value: str, names: Sequence[str]) -> Text:
+    """``value`` as printed: Thai digits, and the directory names in it marked unbreakable."""
+    return tuple(Run(t, keep) for t, keep in thai.split_names(thai.thai_digits(value), names))
 
 
 def plain(text: Text) -> str:
@@ -113,7 +119,7 @@ def copy_for(letter: Letter, member: Member, number: str | None, *, draft: bool 
     names = letter.directory_names
 
     def text(value: str) -> Text:
-        return tuple(Run(t, keep) for t, keep in thai.split_names(thai.thai_digits(value), names))
+        return rich(value, names)
 
     body: list[Block] = []
     for paragraph in d.body:

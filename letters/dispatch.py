@@ -39,6 +39,7 @@ import smtplib
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,7 +47,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from letters import thai
 from letters.config import Email, Member
@@ -564,6 +565,28 @@ def _credentials(settings: Email, environ: Mapping[str, str]) -> tuple[str, str]
     return environ[settings.username_env], environ[settings.password_env]
 
 
+class _Coded(Protocol):
+    @property
+    def code(self) -> str: ...
+
+
+C = TypeVar("C", bound=_Coded)
+
+
+def pending(items: Sequence[C], done: AbstractSet[str]) -> list[C]:
+    """The items still to do: each recipient's first item, unless its code is in ``done``.
+
+    Sending and printing both rely on it for "each recipient once, however often it runs".
+    """
+    todo: list[C] = []
+    seen = set(done)
+    for item in items:
+        if item.code not in seen:
+            seen.add(item.code)
+            todo.append(item)
+    return todo
+
+
 def send_all(
     items: Sequence[Outgoing],
     mailer: Mailer,
@@ -577,12 +600,7 @@ def send_all(
     ``on_outcome`` is called before the next message goes; if it raises (the register cannot
     be written), the run stops there. The connection is closed at the end, whatever happens.
     """
-    todo: list[Outgoing] = []
-    seen = set(already_sent)
-    for item in items:
-        if item.code not in seen:
-            seen.add(item.code)
-            todo.append(item)
+    todo = pending(items, already_sent)
     missing = [str(i.attachment) for i in todo if not i.attachment.is_file()]
     if missing:
         raise DispatchError(

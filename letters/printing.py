@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Literal
 
 from letters import thai
 from letters.config import Member
+from letters.dispatch import pending
 from letters.errors import DispatchError, OutputError
 
 if TYPE_CHECKING:
@@ -136,12 +137,7 @@ def print_bundles(
     """
     if copies < 1:
         raise DispatchError(f"--copies {copies}: จำนวนชุดต้องเป็น 1 ขึ้นไป (copies must be at least 1)")
-    todo: list[PrintJob] = []
-    seen = set(already_printed)
-    for job in jobs:
-        if job.code not in seen:
-            seen.add(job.code)
-            todo.append(job)
+    todo = pending(jobs, already_printed)
     _check_files(todo, "ยังไม่ได้พิมพ์ชุดใด")
     printed: list[Printed] = []
     for n, job in enumerate(todo, 1):
