@@ -11,6 +11,11 @@ designed.
 
 Equal input gives equal bytes: fixed zip timestamps, font keys derived from the font bytes,
 pictures rasterised by the same code every time.
+
+Copies of one letter that differ only in the addressee (``to.address: each``) are not built
+again: the renderer keeps the package of a few recent letters ("masters") with the addressee
+left open, and writes the next copy's addressee into it, the other parts of the zip reused as
+compressed. The bytes are those the whole render gives; only the time differs.
 """
 
 from __future__ import annotations
@@ -20,9 +25,13 @@ import datetime as dt
 import hashlib
 import io
 import itertools
+import re
+import struct
 import unicodedata
 import uuid
 import zipfile
+import zlib
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -31,7 +40,7 @@ from typing import Any
 
 from letters import thai
 from letters.config import Layout
-from letters.content import Copy, Text, plain
+from letters.content import Copy, Run, Text, plain
 from letters.errors import OutputError
 from letters.fonts import FAMILY, FontSet
 from letters.render import _LABEL_GAP_EM as LABEL_GAP_EM
@@ -73,6 +82,8 @@ APP_PROPERTIES = (
     "<Application>letters</Application><DocSecurity>0</DocSecurity></Properties>"
 )
 RT_STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+
+MASTERS = 4  # letters kept ready to address, the most recently used (a few hundred kB each)
 
 NS = {
     "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
@@ -440,7 +451,10 @@ class Pictures:
 class DocxRenderer:
     """Renders copies to DOCX bytes; fonts, metrics and pictures are prepared once."""
 
-    def __init__(self, layout: Layout, fonts: FontSet, *, author: str) -> None:
+    def __init__(
+        self, layout: Layout, fonts: FontSet, *, author: str, masters: int = MASTERS
+    ) -> None:
+        """``masters``: letters kept ready to address (0: every copy rendered whole)."""
         self.layout = layout
         self.fonts = fonts
         self.author = author
@@ -465,6 +479,11 @@ class DocxRenderer:
             ) from None
         self.family = self.metrics.family
         self.pictures = Pictures(fonts)
+        self.masters = max(masters, 0)
+        # Letters by form (everything printed but the addressee, and the date): _SEEN once,
+        # their _Master from the second copy on, _WHOLE when none can be made.
+        self._forms: OrderedDict[tuple[object, ...], _Master | str] = OrderedDict()
+        self.addressed = 0  # copies written into a master rather than rendered whole
 
     # measures: every one from the layout ---------------------------------------------------
 
@@ -481,7 +500,35 @@ class DocxRenderer:
         style = style or Style(self.layout.font_size_pt)
         return (self.bold_metrics if style.bold else self.metrics).width(text, style.size_pt)
 
+    @property
+    def masters_held(self) -> int:
+        return sum(isinstance(form, _Master) for form in self._forms.values())
+
     def render(self, copy: Copy, created: dt.date) -> bytes:
+        """The DOCX of ``copy``. The first copy of a letter is rendered whole; from the
+        second on, the letter's master is made once (the package with a placeholder for the
+        addressee) and each copy is its addressee written into it."""
+        fragment = _addressee_xml(plain(copy.addressee)) if self.masters else None
+        if fragment is None:
+            return self._whole(copy, created)
+        key = (copy.form_key(), created, _file_state(copy.emblem), _file_state(copy.signature))
+        form = self._forms.get(key)
+        if form is None:
+            self._forms[key] = _SEEN
+            while len(self._forms) > self.masters:
+                self._forms.popitem(last=False)
+            return self._whole(copy, created)
+        self._forms.move_to_end(key)
+        if form == _SEEN:
+            open_copy = dataclasses.replace(copy, addressee=(Run(ADDRESSEE_MARK),))
+            form = _Master.of(self._whole(open_copy, created)) or _WHOLE
+            self._forms[key] = form
+        if isinstance(form, _Master):
+            self.addressed += 1
+            return form.address(fragment)
+        return self._whole(copy, created)
+
+    def _whole(self, copy: Copy, created: dt.date) -> bytes:
         import docx
 
         document = docx.Document()
@@ -968,3 +1015,151 @@ def _normalised_zip(data: bytes, created: dt.date) -> bytes:
             entry.external_attr = 0o600 << 16
             target.writestr(entry, source.read(info.filename))
     return out.getvalue()
+
+
+# --- masters: one letter, many addressees ------------------------------------------------
+
+ADDRESSEE_MARK = "\ue000letters:addressee\ue000"  # where a master's addressee goes
+DOCUMENT_PART = "word/document.xml"
+_MARK = ADDRESSEE_MARK.encode("utf-8")
+_TAB = b"<w:tab/>"
+_T_OPEN = b'<w:t xml:space="preserve">'
+_T_CLOSE = b"</w:t>"
+_SEEN = "seen"
+_WHOLE = "whole"
+# Characters lxml refuses in text (controls, lone surrogates, U+FFFE/U+FFFF) or writes as a
+# character reference (a carriage return): such addressees are rendered whole.
+_NOT_PLAIN = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
+_LONGEST = 1 << 16  # characters of an addressee written into a master
+
+
+def _addressee_xml(text: str) -> bytes | None:
+    """What ``Builder.run`` writes for the addressee after the label's tab, serialised as
+    python-docx does (lxml escapes &, < and >); None when the copy must be rendered whole."""
+    if len(text) > _LONGEST or _NOT_PLAIN.search(text):
+        return None
+    out = []
+    for i, part in enumerate(text.split("\t")):
+        if i:
+            out.append(_TAB)
+        if part:
+            escaped = part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            out += [_T_OPEN, escaped.encode("utf-8"), _T_CLOSE]
+    return b"".join(out)
+
+
+def _file_state(path: Path | None) -> tuple[int, int] | None:
+    """A picture's modification time and size: a master made before it changed is stale."""
+    if path is None:
+        return None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+# Offsets in the zip format's records (APPNOTE 4.3.7, 4.3.12, 4.3.16).
+_LOCAL = b"PK\x03\x04"
+_CENTRAL = b"PK\x01\x02"
+_END = b"PK\x05\x06"
+_LOCAL_SIZES = 14  # CRC-32, compressed size, uncompressed size
+_CENTRAL_SIZES = 16
+_CENTRAL_OFFSET = 42  # the local header's offset
+_END_LENGTH = 22
+
+
+@dataclass(frozen=True)
+class _Master:
+    """A letter's package as ``_normalised_zip`` wrote it, cut around document.xml's entry:
+    the other entries kept as written (headers and compressed data), document.xml kept
+    uncompressed in two halves around the addressee."""
+
+    head: bytes  # the entries before document.xml
+    header: bytes  # document.xml's local header
+    span: int  # document.xml's entry in the master: header and compressed data
+    tail: bytes  # the entries after it
+    central: bytes  # the central directory
+    record: int  # document.xml's record in it
+    later: tuple[int, ...]  # where the central directory has the offsets of the later entries
+    end: bytes  # the end of central directory record
+    before: bytes  # document.xml up to the addressee
+    after: bytes  # and from its end
+
+    @classmethod
+    def of(cls, package: bytes) -> _Master | None:
+        """The master of a package rendered with ``ADDRESSEE_MARK`` as the addressee; None
+        when the mark is not where the addressee goes and nowhere else, or the archive is
+        not as ``_normalised_zip`` writes it."""
+        end = package[-_END_LENGTH:]
+        if not end.startswith(_END):
+            return None
+        size, start = struct.unpack_from("<2L", end, 12)
+        central = package[start : start + size]
+        if start + size + _END_LENGTH != len(package):
+            return None
+        names: list[bytes] = []
+        offsets: list[int] = []
+        records: list[int] = []
+        at = 0
+        while at < len(central):
+            if central[at : at + 4] != _CENTRAL:
+                return None
+            n, m, k = struct.unpack_from("<3H", central, at + 28)
+            records.append(at)
+            offsets.append(struct.unpack_from("<L", central, at + _CENTRAL_OFFSET)[0])
+            names.append(central[at + 46 : at + 46 + n])
+            at += 46 + n + m + k
+        if names.count(DOCUMENT_PART.encode()) != 1 or offsets != sorted(offsets):
+            return None
+        index = names.index(DOCUMENT_PART.encode())
+        with zipfile.ZipFile(io.BytesIO(package)) as z:
+            parts = {info.filename: z.read(info) for info in z.infolist()}
+        xml = parts.pop(DOCUMENT_PART)
+        if any(_MARK in data for data in parts.values()):
+            return None  # the addressee is printed elsewhere too
+        mark = _TAB + _T_OPEN + _MARK + _T_CLOSE
+        if xml.count(_MARK) != 1 or xml.count(mark) != 1:
+            return None
+        cut = xml.index(mark)
+        local = offsets[index]
+        n, m = struct.unpack_from("<2H", package, local + 26)
+        flags = struct.unpack_from("<H", package, local + 6)[0]
+        if package[local : local + 4] != _LOCAL or flags & 0x08:  # no data descriptor
+            return None
+        following = offsets[index + 1] if index + 1 < len(offsets) else start
+        master = cls(
+            head=package[:local],
+            header=package[local : local + 30 + n + m],
+            span=following - local,
+            tail=package[following:start],
+            central=central,
+            record=records[index],
+            later=tuple(r + _CENTRAL_OFFSET for r in records[index + 1 :]),
+            end=end,
+            before=xml[: cut + len(_TAB)],
+            after=xml[cut + len(mark) :],
+        )
+        # Written back with the mark, the master must be the package it came from.
+        fragment = _addressee_xml(ADDRESSEE_MARK)
+        if fragment is None or master.address(fragment) != package:
+            return None
+        return master
+
+    def address(self, fragment: bytes) -> bytes:
+        """The package with ``fragment`` as the addressee's XML: document.xml compressed as
+        zipfile compresses it, the later entries' offsets moved by the change in its length."""
+        xml = self.before + fragment + self.after
+        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        data = compressor.compress(xml) + compressor.flush()
+        crc = zlib.crc32(xml)
+        header = bytearray(self.header)
+        struct.pack_into("<3L", header, _LOCAL_SIZES, crc, len(data), len(xml))
+        central = bytearray(self.central)
+        struct.pack_into("<3L", central, self.record + _CENTRAL_SIZES, crc, len(data), len(xml))
+        shift = len(header) + len(data) - self.span
+        for at in self.later:
+            struct.pack_into("<L", central, at, struct.unpack_from("<L", central, at)[0] + shift)
+        end = bytearray(self.end)
+        struct.pack_into("<L", end, 16, struct.unpack_from("<L", end, 16)[0] + shift)
+        return b"".join((self.head, header, data, self.tail, central, end))

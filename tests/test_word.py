@@ -20,15 +20,16 @@ from pathlib import Path
 
 import docx
 import pytest
-from conftest import shared_path
+from conftest import EXAMPLE, ROOT, shared_path
 from lxml import etree
 from pdfgeometry import A4, PT_PER_CM, Line, embedded_fonts, images, lines, squash
 
 from letters import thai
-from letters.content import Copy, copy_for
+from letters.content import Copy, Run, copy_for
 from letters.directive import Letter, load_letter
+from letters.directory import country_members, write_group
 from letters.fonts import FontSet, letter_fonts
-from letters.word import DocxRenderer
+from letters.word import MASTERS, DocxRenderer
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
@@ -596,6 +597,140 @@ def test_stamps_are_red_bold_and_placed_on_the_page(session: Session) -> None:
         "first_page_footer": ["ลับ"],
         "footer": ["ลับ"],
     }
+
+
+# --- copies of one letter to many addressees: written into a master ------------------------
+
+LONG_TITLE = (
+    "ผู้อำนวยการศูนย์ประสานงานการพัฒนาชุมชนและการส่งเสริมเศรษฐกิจฐานรากระดับอำเภอ "
+    "ในฐานะผู้รับผิดชอบโครงการเครือข่ายประชาสัมพันธ์ผ่านแอปพลิเคชันไลน์ของจังหวัด"
+)
+ODD_TITLE = "นายอำเภอวิหารแดง (เขต 2 & 3) <รักษาราชการแทน> ชั้น 12"
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory: pytest.TempPathFactory) -> Letter:
+    """The example circular to the first 100 amphoe, each addressed by title; two titles
+    edited in the config: one that wraps, one with digits and XML's special characters."""
+    folder = tmp_path_factory.mktemp("national")
+    shutil.copy(ROOT / "config.yaml", folder / "config.yaml")
+    shutil.copytree(EXAMPLE, folder / "line-at")
+    members = country_members()[:100]
+    members[40] = members[40].model_copy(update={"title": LONG_TITLE})
+    members[70] = members[70].model_copy(update={"title": ODD_TITLE})
+    write_group(folder / "config.yaml", "amphoe", members)
+    directive = folder / "line-at" / "directive.yaml"
+    text = directive.read_text(encoding="utf-8")
+    assert "address: collective" in text
+    directive.write_text(text.replace("address: collective", "address: each"), "utf-8")
+    return load_letter(directive)
+
+
+def _renderer(letter: Letter, masters: int = MASTERS) -> DocxRenderer:
+    return DocxRenderer(
+        letter.config.model.layout,
+        letter_fonts(letter.config.folder),
+        author=letter.config.model.office.name,
+        masters=masters,
+    )
+
+
+def _addressee_line(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    return next(_text(p) for p in document.element.body.iter(f"{W}p") if "เรียน" in _text(p))
+
+
+def test_each_copy_of_a_national_circular_is_the_bytes_of_its_whole_render(
+    national: Letter,
+) -> None:
+    date = national.directive.date
+    renderer = _renderer(national)
+    whole = _renderer(national, masters=0)  # every copy built from scratch, as before
+    copies = [copy_for(national, m, "193") for m in national.recipients]
+    made = [renderer.render(copy, date) for copy in copies]
+    assert renderer.addressed == 99, "the first copy whole, the others from the master"
+    assert renderer.masters_held == 1
+    assert renderer.width(f"เรียน {LONG_TITLE}") > renderer.text_width_pt, "it wraps"
+    for i in (0, 1, 2, 40, 70, 99):
+        assert made[i] == whole.render(copies[i], date), national.recipients[i].name
+    assert _addressee_line(made[40]) == f"เรียน\t{LONG_TITLE}"
+    assert _addressee_line(made[70]) == "เรียน\tนายอำเภอวิหารแดง (เขต ๒ & ๓) <รักษาราชการแทน> ชั้น ๑๒"
+    assert _addressee_line(made[99]) == f"เรียน\t{national.recipients[99].title}"
+    assert len(set(made)) == 100
+
+    # Addressees no config gives yet: tabs, several runs, none; a carriage return is
+    # written as a character reference, so that copy is rendered whole.
+    odd = [
+        (Run("ก\tข"),),
+        (Run("\tนำหน้า"),),
+        (Run("นายอำเภอ"), Run("ท่าบ่อ", keep=True), Run(" & ผู้เกี่ยวข้อง")),
+        (),
+        (Run("ก\rข"),),
+    ]
+    before = renderer.addressed
+    for addressee in odd:
+        copy = dataclasses.replace(copies[5], addressee=addressee)
+        assert renderer.render(copy, date) == whole.render(copy, date), addressee
+    assert renderer.addressed == before + len(odd) - 1
+
+
+def test_a_copy_of_another_letter_is_rendered_whole(national: Letter) -> None:
+    date = national.directive.date
+    renderer = _renderer(national)
+    whole = _renderer(national, masters=0)
+    first, second, third = national.recipients[:3]
+    for member in (first, second):
+        renderer.render(copy_for(national, member, "193"), date)
+    assert renderer.addressed == 1
+    others = [
+        copy_for(national, third, "194"),  # another number
+        copy_for(national, third, "193", draft=True),
+        dataclasses.replace(copy_for(national, third, "193"), speed="ด่วนที่สุด"),
+    ]
+    for copy in others:
+        data = renderer.render(copy, date)
+        assert data == whole.render(copy, date)
+        assert data != renderer.render(copy_for(national, third, "193"), date)
+    assert renderer.addressed == 4, "three whole copies; the letter's own copies addressed"
+    document = docx.Document(io.BytesIO(renderer.render(others[0], date)))
+    number = _text(next(document.element.body.iter(f"{W}p")))
+    assert number.startswith("ที่") and "/ว ๑๙๔\t" in number
+    assert _addressee_line(renderer.render(others[0], date)) == f"เรียน\t{third.title}"
+
+
+def test_masters_kept_are_bounded(national: Letter) -> None:
+    date = national.directive.date
+    renderer = _renderer(national)
+    numbers = [str(n) for n in range(1, MASTERS + 3)]
+    for number in numbers:
+        for member in national.recipients[:2]:
+            renderer.render(copy_for(national, member, number), date)
+            assert renderer.masters_held <= MASTERS
+    assert renderer.masters_held == MASTERS
+    assert renderer.addressed == len(numbers)
+    # The oldest letter was let go: its next copy is rendered whole, and is right.
+    copy = copy_for(national, national.recipients[2], numbers[0])
+    assert renderer.render(copy, date) == _renderer(national, masters=0).render(copy, date)
+    assert renderer.addressed == len(numbers)
+    assert renderer.masters_held <= MASTERS
+
+
+def test_a_signature_changed_on_disk_is_not_taken_from_the_master(tmp_path: Path) -> None:
+    from PIL import Image, ImageDraw
+
+    letter = load_letter(_office(tmp_path))
+    date = letter.directive.date
+    renderer = _renderer(letter)
+    for member in letter.recipients[:2]:
+        renderer.render(copy_for(letter, member, None), date)
+    assert renderer.addressed == 1
+    sign = tmp_path / "office" / "sign.png"
+    picture = Image.new("RGBA", (400, 200), (255, 255, 255, 0))
+    ImageDraw.Draw(picture).ellipse([(20, 20), (380, 180)], outline="navy", width=8)
+    picture.save(sign)
+    os.utime(sign, ns=(10**18, 10**18))
+    copy = copy_for(letter, letter.recipients[2], None)
+    assert renderer.render(copy, date) == _renderer(letter, masters=0).render(copy, date)
 
 
 # --- LibreOffice: the pages a person sees ----------------------------------------------------
