@@ -40,8 +40,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,7 @@ from letters import thai
 from letters.content import Run, number_line, rich
 from letters.directive import Letter
 from letters.fonts import FAMILY, FontSet, letter_fonts
-from letters.render import template_environment
+from letters.render import compose_pages, join, template_environment
 from letters.resources import resource_dir
 
 TITLE = "แบบติดตามผลการดำเนินการ"
@@ -203,42 +203,156 @@ def _summary(table: _Table) -> str | None:
     )
 
 
+PIECE_ROWS = 100  # a longer checklist is laid out in pieces of about this many rows
+
+# A piece prints nothing in the page margins (the page number: the joined pages get theirs at
+# the end); a piece after the first is the table alone, as it continues on a page of its own.
+_MARGIN_BOXES = (
+    *(f"top-{p}" for p in ("left-corner", "left", "center", "right", "right-corner")),
+    *(f"bottom-{p}" for p in ("left-corner", "left", "center", "right", "right-corner")),
+    *(f"{side}-{p}" for side in ("left", "right") for p in ("top", "middle", "bottom")),
+)
+_NO_MARGINS = (
+    "@page { " + " ".join(f"@{b} {{ content: none !important }}" for b in _MARGIN_BOXES) + " }"
+)
+_CONTINUED = (
+    "h1, .heading { display: none !important } table.checklist { margin-top: 0 !important }"
+)
+_MARGINS_ONLY = "@page { background: none !important } html { background: none !important }"
+
+
 def checklist_pdf(
     letter: Letter,
     fonts: FontSet,
     progress: Mapping[str, RecipientProgress] | None = None,
     today: dt.date | None = None,
+    *,
+    piece_rows: int = PIECE_ROWS,
 ) -> bytes:
-    """The checklist as an A4 landscape PDF (see the module's description)."""
-    from weasyprint import HTML
+    """The checklist as an A4 landscape PDF (see the module's description).
 
-    from letters.render import write_pdf
-
+    A checklist of more than ``piece_rows`` rows is laid out in pieces of about that many
+    rows, one after the other, so that the memory it takes does not grow with the number of
+    recipients (a layout of the whole table holds about 0.15 MB a row). The pages are the
+    same as those of one layout: each piece starts with the row that begins the page after
+    the previous piece's last full page, every page has the header row, and the page numbers
+    (``หน้า n / N``) are drawn over the joined pages once their number is known.
+    """
     table = _table(letter, progress, today)
-    names = letter.directory_names
+    pages = _Pages(letter, fonts, table)
+    if len(table.rows) <= piece_rows:
+        return pages.whole()
+    return pages.in_pieces(piece_rows)
 
-    def text(value: str) -> tuple[Run, ...]:
-        return rich(value, names)
 
-    html = (
-        template_environment()
-        .get_template("checklist.html.j2")
-        .render(
-            t=table,
-            subject=text(table.subject),
-            task_texts=[(thai.item_number(i), text(t)) for i, t in enumerate(table.tasks, 1)],
-            summary=_summary(table),
-            office=thai.thai_digits(letter.config.model.office.name),
-            L=letter.config.model.layout,
-            fonts=fonts.files,
-            family=FAMILY,
-            author=letter.config.model.office.name,
-            created=letter.directive.date.isoformat(),
-            done_word=DONE,
-        )
-    )
-    document = HTML(string=html, base_url=str(resource_dir("templates"))).render()
-    return write_pdf(document, letter.directive.date)
+class _Pages:
+    """Lays out the checklist's HTML, whole or a few rows at a time."""
+
+    def __init__(self, letter: Letter, fonts: FontSet, table: _Table) -> None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        names = letter.directory_names
+
+        def text(value: str) -> tuple[Run, ...]:
+            return rich(value, names)
+
+        self.table = table
+        self.created = letter.directive.date
+        self.base = str(resource_dir("templates"))
+        self.font_config = FontConfiguration()
+        self.template = template_environment().get_template("checklist.html.j2")
+        self.context = {
+            "subject": text(table.subject),
+            "task_texts": [(thai.item_number(i), text(t)) for i, t in enumerate(table.tasks, 1)],
+            "summary": _summary(table),
+            "office": thai.thai_digits(letter.config.model.office.name),
+            "L": letter.config.model.layout,
+            "fonts": fonts.files,
+            "family": FAMILY,
+            "author": letter.config.model.office.name,
+            "created": self.created.isoformat(),
+            "done_word": DONE,
+        }
+
+    def html(self, rows: Sequence[_Row]) -> str:
+        t = replace(self.table, rows=tuple(rows))
+        return str(self.template.render(t=t, **self.context))
+
+    def _layout(self, html: str, css: str = "") -> Any:
+        from weasyprint import CSS, HTML
+
+        sheets = [CSS(string=css, font_config=self.font_config)] if css else []
+        document = HTML(string=html, base_url=self.base)
+        return document.render(font_config=self.font_config, stylesheets=sheets)
+
+    def whole(self) -> bytes:
+        from letters.render import write_pdf
+
+        return write_pdf(self._layout(self.html(self.table.rows)), self.created)
+
+    def in_pieces(self, piece_rows: int) -> bytes:
+        from letters.render import write_pdf
+
+        rows = self.table.rows
+        pieces: list[bytes] = []
+        count = 0  # pages so far
+        start = 0
+        size = max(1, piece_rows)
+        while start < len(rows):
+            end = min(len(rows), start + size)
+            css = _NO_MARGINS if start == 0 else _NO_MARGINS + _CONTINUED
+            document = self._layout(self.html(rows[start:end]), css)
+            kept = document.pages
+            if end < len(rows):
+                # The last page may have room for more rows: the next piece starts with it.
+                first = _first_row(document.pages)
+                if first is None:
+                    size *= 2  # not even two pages: a bigger piece
+                    continue
+                kept = document.pages[:-1]
+                end = start + first
+            pieces.append(write_pdf(document.copy(kept), self.created))
+            count += len(kept)
+            start = end
+            del document, kept
+        return compose_pages(join(pieces), self._numbers(count))
+
+    def _numbers(self, count: int) -> bytes:
+        """``count`` pages that print nothing but what the checklist's pages print in their
+        margins (the page number), as they print it."""
+        from letters.render import write_pdf
+
+        head, body, _ = self.html(()).partition("<body>")
+        assert body, "checklist.html.j2 has a <body>"
+        pages = "<div></div>" + '<div style="break-before: page"></div>' * (count - 1)
+        document = self._layout(f"{head}{body}{pages}</body></html>", _MARGINS_ONLY)
+        assert len(document.pages) == count
+        return write_pdf(document, self.created)
+
+
+def _first_row(pages: Sequence[Any]) -> int | None:
+    """Of the table rows laid out on ``pages`` (the header rows left out), the number of
+    those before the last page's first; None when the last page is the only one with rows."""
+    order: dict[int, int] = {}  # id of a row's element -> its place in the piece
+    firsts = []
+    for page in pages:
+        on_page = [row.element for row in _body_rows(page._page_box)]
+        for element in on_page:
+            order.setdefault(id(element), len(order))
+        firsts.append(order[id(on_page[0])] if on_page else None)
+    last = firsts[-1]
+    return last if last else None
+
+
+def _body_rows(box: Any) -> Iterator[Any]:
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.TableRowGroupBox):
+        if not (box.is_header or box.is_footer):
+            yield from (row for row in box.children if isinstance(row, boxes.TableRowBox))
+        return
+    for child in getattr(box, "children", ()):
+        yield from _body_rows(child)
 
 
 # --- XLSX -------------------------------------------------------------------------------
