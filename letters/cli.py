@@ -71,10 +71,9 @@ def cli() -> None:
 @CONFIG_OPTION
 def check(directive: Path, config_path: Path | None) -> None:
     """ตรวจ directive และ config โดยไม่เขียนไฟล์ใด (validate, write nothing)."""
-    from letters.directive import load_letter, summary
+    from letters.check import check as run_check
 
-    letter = load_letter(directive, config_path)
-    click.echo(summary(letter))
+    click.echo(run_check(directive, config_path))
     click.secho("ตรวจแล้ว ถูกต้อง (OK)", fg="green")
 
 

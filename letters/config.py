@@ -8,11 +8,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from letters import source
+from letters.check import office_problems
 from letters.errors import InputError, Problem
+from letters.source import CONFIG_NAME as CONFIG_NAME
+from letters.source import find_config as find_config
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-
-CONFIG_NAME = "config.yaml"
 
 
 class _Model(BaseModel):
@@ -131,17 +132,6 @@ class OfficeConfig:
         return self.resolve(emblem) if emblem else None
 
 
-def find_config(directive: Path, explicit: Path | None, cwd: Path | None = None) -> Path:
-    """``--config``, else the nearest config.yaml from the directive's folder up, else ./."""
-    if explicit is not None:
-        return explicit
-    for folder in [directive.resolve().parent, *directive.resolve().parents]:
-        candidate = folder / CONFIG_NAME
-        if candidate.is_file():
-            return candidate
-    return (cwd or Path.cwd()) / CONFIG_NAME
-
-
 def load_config(path: Path, shown: str | None = None) -> OfficeConfig:
     src = source.load(path, shown)
     model, problems = src.validate(Config)
@@ -152,31 +142,11 @@ def load_config(path: Path, shown: str | None = None) -> OfficeConfig:
 
 
 def _file_problems(src: source.Source, model: Config | None) -> list[Problem]:
-    """Checks across entries: unique recipient codes, files that must exist.
-
-    The emblem may be missing (the letter then shows a marked placeholder and a warning).
-    """
+    """Checks across entries: unique recipient codes, files that must exist."""
     if model is None:
         return []
-    problems = []
-    for name, group in model.recipients.items():
-        seen: dict[str, int] = {}
-        for i, member in enumerate(group.members):
-            if member.code in seen:
-                first = src.where(("recipients", name, "members", seen[member.code], "code"))[0]
-                problems.append(
-                    src.problem(
-                        ("recipients", name, "members", i, "code"),
-                        f"รหัสผู้รับซ้ำ (duplicate code) '{member.code}': มีแล้วที่บรรทัด {first}",
-                    )
-                )
-            seen.setdefault(member.code, i)
-    for key, signer in model.signers.items():
-        if signer.signature and not (src.path.parent / signer.signature).is_file():
-            problems.append(
-                src.problem(
-                    ("signers", key, "signature"),
-                    f"ไม่พบไฟล์ลายมือชื่อ '{signer.signature}' (no such file)",
-                )
-            )
-    return problems
+    return office_problems(
+        src,
+        {key: [m.code for m in group.members] for key, group in model.recipients.items()},
+        {key: signer.signature for key, signer in model.signers.items()},
+    )

@@ -35,6 +35,15 @@ class LoadedFile:
     dpi: tuple[float, float] | None = None  # images only, when the file says
 
 
+@dataclass(frozen=True)
+class Enclosure:
+    """One สิ่งที่ส่งมาด้วย of a letter: its title and quantity as printed, and its file."""
+
+    title: str
+    quantity: str
+    file: LoadedFile
+
+
 def _size(count: int) -> str:
     return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count / 1e3:.1f} KB"
 
@@ -110,7 +119,10 @@ def _pdf_pages(data: bytes) -> int:
 _ENCRYPTED = "PDF ถูกเข้ารหัสหรือตั้งรหัสผ่าน (encrypted PDF): ใช้ไฟล์ที่ไม่มีรหัสผ่าน"
 
 
-def _image_info(data: bytes) -> tuple[tuple[int, int], tuple[float, float] | None]:
+ImageInfo = tuple[tuple[int, int], tuple[float, float] | None]  # size in pixels, dpi
+
+
+def _image_info(data: bytes) -> ImageInfo:
     from PIL import Image, UnidentifiedImageError
 
     try:

@@ -2,6 +2,8 @@
 
 Scalars are kept as the text the clerk typed (``code: 4301`` and ``code: "4301"`` are the
 same), so the models decide what a value means and every problem can name its line.
+pydantic is imported only when a model validates: ``letters check`` of a correct directive
+never needs it (see letters.check).
 """
 
 from __future__ import annotations
@@ -10,19 +12,34 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from letters.errors import InputError, Problem
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
 Loc = tuple[str | int, ...]
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
+
+CONFIG_NAME = "config.yaml"
 
 _NULL_TAG = "tag:yaml.org,2002:null"
+
+
+def find_config(directive: Path, explicit: Path | None, cwd: Path | None = None) -> Path:
+    """``--config``, else the nearest config.yaml from the directive's folder up, else ./."""
+    if explicit is not None:
+        return explicit
+    for folder in [directive.resolve().parent, *directive.resolve().parents]:
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return (cwd or Path.cwd()) / CONFIG_NAME
 
 
 def field_path(loc: Sequence[str | int]) -> str:
@@ -64,6 +81,8 @@ class Source:
 
     def validate(self, model: type[M]) -> tuple[M | None, list[Problem]]:
         """The data as ``model``, or the problems with it, each at its line."""
+        from pydantic import ValidationError
+
         if not isinstance(self.data, dict):
             return None, [self.problem((), "ไฟล์ต้องเป็นชุดข้อมูลแบบ key: value (expected a mapping)")]
         try:
@@ -102,6 +121,8 @@ def _known_fields(model: type[BaseModel], loc: Loc) -> list[str]:
 
 def _model_in(annotation: Any) -> Any:
     """The BaseModel inside ``X``, ``list[X]``, ``X | None`` or ``dict[str, X]``, if any."""
+    from pydantic import BaseModel
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in getattr(annotation, "__args__", ()):
