@@ -23,7 +23,7 @@ from letters.directive import Enclosure, Letter
 from letters.enclosure import LoadedFile
 from letters.errors import OutputError
 from letters.fonts import FAMILY, FontSet
-from letters.render import CM, template_environment
+from letters.render import CM, Form, Overprinter, template_environment
 from letters.resources import resource_dir
 
 if TYPE_CHECKING:
@@ -247,8 +247,11 @@ class ReplyFormRenderer:
         self.fonts = fonts
         self.font_config = font_config if font_config is not None else FontConfiguration()
         self.template = template_environment().get_template("reply-form.html.j2")
+        self.overprinter = Overprinter(fonts, self.font_config)
 
-    def html(self, letter: Letter, copy: Copy, *, compact: bool = False) -> str:
+    def html(
+        self, letter: Letter, copy: Copy, *, compact: bool = False, blank: bool = False
+    ) -> str:
         d = letter.directive
         follow = d.follow_up
         names = letter.directory_names
@@ -260,7 +263,6 @@ class ReplyFormRenderer:
             (thai.item_number(i), text(task))
             for i, task in enumerate(follow.tasks if follow else [], 1)
         ]
-        member = copy.recipient
         unit = unit_lines(letter)
         unit_count = len(letter.unit.lines)
         return self.template.render(
@@ -271,9 +273,8 @@ class ReplyFormRenderer:
             title=REPLY_FORM_TITLE,
             office=thai.thai_digits(letter.config.model.office.name),
             number_blank=copy.number.endswith(("/", "/ว")),
-            recipient_name=thai.thai_digits(member.name),
-            recipient_title=thai.thai_digits(member.title),
-            recipient_code=thai.thai_digits(member.code),
+            recipient=recipient_runs(copy),
+            blank_fill=blank,
             tasks=tasks,
             compact=compact,
             due=thai.thai_date(follow.due) if follow else None,
@@ -284,16 +285,55 @@ class ReplyFormRenderer:
         )
 
     def render(self, letter: Letter, copy: Copy) -> bytes:
-        from weasyprint import HTML
+        """The recipient's form: overprinted on the form every recipient's shares when it can
+        be (see ``letters.render.Overprinter``), else laid out whole; the same page either way."""
+        created = letter.directive.date
+        made = self.overprinter.print(
+            copy.form_key(),
+            recipient_runs(copy),
+            created,
+            lambda: self._form(letter, copy),
+        )
+        if made is not None:
+            return made[0]
+        return self.render_whole(letter, copy)
 
+    def render_whole(self, letter: Letter, copy: Copy) -> bytes:
         from letters.render import write_pdf
 
-        base = str(resource_dir("templates"))
-        document = HTML(string=self.html(letter, copy), base_url=base).render(
-            font_config=self.font_config
+        return write_pdf(self._laid_out(letter, copy, blank=False), letter.directive.date)
+
+    def _form(self, letter: Letter, copy: Copy) -> Form | None:
+        from letters.render import find_slot, write_pdf
+
+        first = self._layout(letter, copy, blank=True)
+        chosen = (
+            self._layout(letter, copy, compact=True, blank=True) if len(first.pages) > 1 else first
         )
+        primary, slot = find_slot(first, "recipient"), find_slot(chosen, "recipient")
+        if primary is None or slot is None:
+            return None
+        pdf = write_pdf(chosen, letter.directive.date)
+        return Form(pdf, len(chosen.pages), slot, primary)
+
+    def _laid_out(self, letter: Letter, copy: Copy, *, blank: bool) -> Any:
+        """One page: set again ``compact`` when it would not fit."""
+        document = self._layout(letter, copy, blank=blank)
         if len(document.pages) > 1:
-            document = HTML(string=self.html(letter, copy, compact=True), base_url=base).render(
-                font_config=self.font_config
-            )
-        return write_pdf(document, letter.directive.date)
+            document = self._layout(letter, copy, compact=True, blank=blank)
+        return document
+
+    def _layout(self, letter: Letter, copy: Copy, *, blank: bool, compact: bool = False) -> Any:
+        from weasyprint import HTML
+
+        source = self.html(letter, copy, compact=compact, blank=blank)
+        html = HTML(string=source, base_url=str(resource_dir("templates")))
+        return html.render(font_config=self.font_config)
+
+
+def recipient_runs(copy: Copy) -> tuple[Run, ...]:
+    """หน่วยงาน on the form: the office's name whole, its head's title and its code."""
+    member = copy.recipient
+    name = thai.thai_digits(member.name)
+    rest = thai.thai_digits(f" ({member.title} รหัส {member.code})")
+    return (Run(name, keep=True), Run(rest))

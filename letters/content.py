@@ -6,8 +6,9 @@ Buddhist era, directory names marked so that no renderer splits them across line
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from letters import thai
@@ -71,16 +72,18 @@ class Copy:
     title: str  # document title: the subject
 
     def identity(self) -> tuple[object, ...]:
-        """Everything printed: two copies with equal identities are the same pages."""
-        return (
-            self.number,
-            self.addressee,
-            self.body,
-            self.draft,
-            self.signature,
-            self.speed,
-            self.secrecy,
-        )
+        """Everything printed: two copies with equal identities are the same pages. Only
+        ``recipient`` is left out (it names the files, it is not printed as such)."""
+        return tuple(getattr(self, name) for name in _PRINTED)
+
+    def form_key(self) -> tuple[object, ...]:
+        """Everything printed but the addressee: copies with equal keys are one letter
+        addressed to different people (``to.address: each``), the same pages but for the
+        เรียน line."""
+        return tuple(getattr(self, name) for name in _PRINTED if name != "addressee")
+
+
+_PRINTED = tuple(f.name for f in fields(Copy) if f.name != "recipient")
 
 
 def number_line(letter: Letter, number: str | None) -> str:
@@ -115,6 +118,24 @@ def _numbered(entries: list[str]) -> list[str]:
 
 def copy_for(letter: Letter, member: Member, number: str | None, *, draft: bool = False) -> Copy:
     """The copy of ``letter`` for ``member``; ``number`` None prints the number blank."""
+    key = (id(letter), number, draft)
+    kept = _SHARED.get(key)
+    if kept is None or kept[0] is not letter:
+        kept = _SHARED[key] = (letter, _shared(letter, member, number, draft))
+        while len(_SHARED) > _KEEP:
+            _SHARED.popitem(last=False)
+    addressee = rich(letter.addressee(member), letter.directory_names)
+    return replace(kept[1], recipient=member, addressee=addressee)
+
+
+# What copies of one letter share is made once: every copy of a national circular would
+# otherwise set the same paragraphs again (a few milliseconds each).
+_SHARED: OrderedDict[tuple[int, str | None, bool], tuple[Letter, Copy]] = OrderedDict()
+_KEEP = 8
+
+
+def _shared(letter: Letter, member: Member, number: str | None, draft: bool) -> Copy:
+    """The copy for ``member`` but for its addressee: what every copy shares."""
     d = letter.directive
     names = letter.directory_names
 
@@ -139,7 +160,7 @@ def copy_for(letter: Letter, member: Member, number: str | None, *, draft: bool 
         date=thai.thai_date(d.date),
         subject=text(d.subject),
         salutation=letter.group.salutation,
-        addressee=text(letter.addressee(member)),
+        addressee=(),
         references=tuple(text(r) for r in _numbered(list(d.references))),
         enclosures=tuple(text(e) for e in _numbered(enclosures)),
         body=tuple(body),

@@ -4,13 +4,23 @@ One ``PdfRenderer`` serves a whole build: the font configuration, the template a
 justification hook are set up once. Letters of more than one page are laid out twice: the
 first layout tells the first word of each page, the second prints it as the catch-word of
 the page before (margin boxes do not move the text, so both layouts break alike).
+
+A letter addressed to each member of a group is the same pages for everyone but the
+addressee. Such copies are overprinted (``Overprinter``): the letter is laid out and written
+once with the addressee's place left unprinted (a *form*), and each copy is that form with
+its own addressee drawn over it, laid out alone at the place measured in the form, with the
+same font, size, line pitch and width. A copy whose addressee takes another number of lines
+gets a form of its own; one that would not fit the place is rendered whole. The pages are the
+same either way (tests/test_render.py compares them pixel by pixel).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +28,7 @@ import jinja2
 
 from letters import thai
 from letters.config import Layout
-from letters.content import Copy
+from letters.content import Copy, Run
 from letters.fonts import FAMILY, FontSet
 from letters.resources import resource_dir
 
@@ -73,10 +83,18 @@ class PdfRenderer:
         self.keep_whole = keep_whole
         self.font_config = FontConfiguration()
         self.template = template_environment().get_template("letter.html.j2")
+        self.overprinter = Overprinter(fonts, self.font_config)
         self._base = str(resource_dir("templates"))
         self._words: tuple[str, ...] = ()  # the catch-words of the copy rendered last
 
-    def html(self, copy: Copy, created: dt.date, catchwords: dict[int, str]) -> str:
+    def html(
+        self,
+        copy: Copy,
+        created: dt.date,
+        catchwords: dict[int, str],
+        *,
+        blank_addressee: bool = False,
+    ) -> str:
         layout = self.layout
         before, _, after = layout.page_number.partition("{n}")
         font_pt = layout.font_size_pt
@@ -99,27 +117,59 @@ class PdfRenderer:
             page_number_pad_pt=round(layout.page_number_top_cm * CM - half_leading - 3, 2),
             label_gap_em=_LABEL_GAP_EM,
             catchwords=catchwords,
+            blank_fill=blank_addressee,
         )
 
     def render(self, copy: Copy, created: dt.date) -> Rendered:
-        """The copy as PDF. Copies of one build mostly break their pages alike, so the
-        previous copy's catch-words are tried first: when the pages show that they are this
-        copy's too, one layout is enough; otherwise the layout tells the right ones (margin
-        boxes do not move the text) and the copy is laid out again with them."""
+        """The copy as PDF: overprinted on the form its letter shares with the other copies
+        when it can be, else laid out whole (the same pages either way)."""
+        made = self.overprinter.print(
+            (copy.form_key(), created),
+            copy.addressee,
+            created,
+            lambda: self._form(copy, created),
+        )
+        if made is not None:
+            pdf, form = made
+            return Rendered(pdf, form.pages, form.words)
+        return self.render_whole(copy, created)
+
+    def render_whole(self, copy: Copy, created: dt.date) -> Rendered:
+        """The copy laid out and written as one document."""
+        document, words = self._laid_out(copy, created, blank=False)
+        return Rendered(write_pdf(document, created), len(document.pages), words)
+
+    def _form(self, copy: Copy, created: dt.date) -> Form | None:
+        document, words = self._laid_out(copy, created, blank=True)
+        slot = find_slot(document, "addressee")
+        if slot is None:
+            return None
+        return Form(write_pdf(document, created), len(document.pages), slot, slot, words)
+
+    def _laid_out(
+        self, copy: Copy, created: dt.date, *, blank: bool
+    ) -> tuple[Any, tuple[str, ...]]:
+        """The laid-out document and its catch-words. Copies of one build mostly break their
+        pages alike, so the previous copy's catch-words are tried first: when the pages show
+        that they are this copy's too, one layout is enough; otherwise the layout tells the
+        right ones (margin boxes do not move the text) and the copy is laid out again."""
         words = self._words
-        document = self._layout(copy, created, words)
+        document = self._layout(copy, created, words, blank)
         found = self._catchwords(document)
         if found != words:
             words = found
-            document = self._layout(copy, created, words)
+            document = self._layout(copy, created, words, blank)
         self._words = words
-        return Rendered(write_pdf(document, created), len(document.pages), words)
+        return document, words
 
-    def _layout(self, copy: Copy, created: dt.date, words: tuple[str, ...]) -> Any:
+    def _layout(
+        self, copy: Copy, created: dt.date, words: tuple[str, ...], blank: bool = False
+    ) -> Any:
         from weasyprint import HTML
 
         catch = {i: word for i, word in enumerate(words, 1)}
-        html = HTML(string=self.html(copy, created, catch), base_url=self._base)
+        source = self.html(copy, created, catch, blank_addressee=blank)
+        html = HTML(string=source, base_url=self._base)
         return html.render(font_config=self.font_config)
 
     def _catchwords(self, document: Any) -> tuple[str, ...]:
@@ -127,6 +177,276 @@ class PdfRenderer:
             self.layout.catchword.format(word=thai.first_word(line, self.keep_whole))
             for line in (first_line(page) for page in document.pages[1:])
         )
+
+
+# ---------------------------------------------------------------- overprinting
+
+
+@dataclass(frozen=True)
+class Slot:
+    """The place of one copy's own words in a form (CSS px, from the page's top left)."""
+
+    page: int  # 0-based
+    x: float
+    y: float  # the top of the first line
+    width: float
+    height: float  # from the top of the first line to the bottom of the last
+    line_height: float
+    font_size: float
+    font_weight: int
+    align: str
+    page_width: float
+    page_height: float
+
+    def place(self) -> tuple[object, ...]:
+        """Everything of the slot but its height: where and how its words are set."""
+        return (
+            self.page,
+            self.x,
+            self.y,
+            self.width,
+            self.line_height,
+            self.font_size,
+            self.font_weight,
+            self.align,
+            self.page_width,
+            self.page_height,
+        )
+
+
+@dataclass(frozen=True)
+class Form:
+    """A document written once for every copy, one copy's own words left unprinted.
+
+    ``primary`` is the slot in the first layout the renderer tries; ``slot`` the one in the
+    document it chose (another one when the words made it choose otherwise, e.g. a reply form
+    set again smaller to fit its page). Copies whose words take the same height in
+    ``primary`` make the same choice.
+    """
+
+    pdf: bytes
+    pages: int
+    slot: Slot
+    primary: Slot
+    words: tuple[str, ...] = ()  # the letter's catch-words
+
+
+@dataclass(frozen=True)
+class _Fill:
+    document: Any
+    height: float
+    fits: bool  # every line within the slot's width
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) < 0.01
+
+
+class Overprinter:
+    """Copies of a document that differ in one place only: a few forms kept, each copy's
+    words laid out alone and drawn over its form (``compose``).
+
+    ``print(key, runs, created, make)``: ``key`` names everything printed but the words,
+    ``make`` lays out the form of the copy being printed (its words unprinted). A form is made
+    for the first copy of a key and for each new number of lines the words take; at most
+    ``keep`` keys are kept, the most recently used. None means: render this copy whole.
+    """
+
+    def __init__(self, fonts: FontSet, font_config: Any, *, keep: int = 4) -> None:
+        self.fonts = fonts
+        self.font_config = font_config
+        self.keep = keep
+        self.template = template_environment().get_template("fill.html.j2")
+        self._base = str(resource_dir("templates"))
+        self._forms: OrderedDict[Hashable, list[Form]] = OrderedDict()
+
+    def print(
+        self,
+        key: Hashable,
+        runs: Sequence[Run],
+        created: dt.date,
+        make: Callable[[], Form | None],
+    ) -> tuple[bytes, Form] | None:
+        forms = self._forms.get(key)
+        if forms is None:
+            first = make()
+            if first is None:
+                return None
+            forms = [first]
+            self._remember(key, forms)
+        else:
+            self._forms.move_to_end(key)
+        primary = forms[0].primary
+        fill = self._fill(runs, primary)
+        if not fill.fits:
+            return None
+        tried = fill.height
+        chosen = [f for f in forms if _close(f.primary.height, tried)]
+        if chosen and chosen[0].slot.place() != primary.place():
+            fill = self._fill(runs, chosen[0].slot)
+        form = next((f for f in chosen if _close(f.slot.height, fill.height)), None)
+        if form is None:
+            form = make()
+            if form is None or form.primary.place() != primary.place():
+                return None
+            if not _close(form.primary.height, tried):
+                return None
+            if form.slot.place() != primary.place():
+                fill = self._fill(runs, form.slot)
+            if not _close(form.slot.height, fill.height):
+                return None
+            forms.append(form)
+        if not fill.fits:
+            return None
+        return compose(form.pdf, write_pdf(fill.document, created), form.slot.page), form
+
+    def _remember(self, key: Hashable, forms: list[Form]) -> None:
+        self._forms[key] = forms
+        while len(self._forms) > self.keep:
+            self._forms.popitem(last=False)
+
+    def _fill(self, runs: Sequence[Run], slot: Slot) -> _Fill:
+        from weasyprint import HTML
+
+        source = self.template.render(fonts=self.fonts.files, family=FAMILY, slot=slot, runs=runs)
+        document = HTML(string=source, base_url=self._base).render(font_config=self.font_config)
+        lines = [line for page in document.pages for line in _lines(page._page_box)]
+        if len(document.pages) != 1 or not lines:
+            return _Fill(document, 0.0, False)
+        right = slot.x + slot.width + 0.01
+        fits = all(_content_right(line) <= right for line in lines)
+        top, last = lines[0].position_y, lines[-1]
+        height = last.position_y + last.height - top
+        return _Fill(document, height, fits and _close(top, slot.y))
+
+
+def compose(form: bytes, fill: bytes, page: int) -> bytes:
+    """``form`` with the first page of ``fill`` (the same size) drawn over its page ``page``."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(form)) as pdf, pikepdf.open(io.BytesIO(fill)) as over:
+        _draw_over(pdf, pdf.pages[page], over.pages[0])
+        return _saved(pdf)
+
+
+def compose_pages(base: bytes, over: bytes) -> bytes:
+    """Every page of ``base`` with the page of ``over`` of the same number drawn over it."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(base)) as pdf, pikepdf.open(io.BytesIO(over)) as top:
+        if len(pdf.pages) != len(top.pages):
+            raise ValueError(f"{len(top.pages)} pages to draw over {len(pdf.pages)}")
+        for page, drawn in zip(pdf.pages, top.pages, strict=True):
+            _draw_over(pdf, page, drawn)
+        return _saved(pdf)
+
+
+def join(documents: Sequence[bytes]) -> bytes:
+    """The pages of ``documents`` in order, in one PDF with the first one's document
+    information, language and outline."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(documents[0])) as pdf:
+        others = [pikepdf.open(io.BytesIO(data)) for data in documents[1:]]
+        try:
+            for other in others:
+                pdf.pages.extend(other.pages)
+            return _saved(pdf)
+        finally:
+            for other in others:
+                other.close()
+
+
+def _draw_over(pdf: Any, page: Any, drawn: Any) -> None:
+    """``drawn`` (a page of another PDF) as a form XObject drawn after ``page``'s own
+    content, which is wrapped in q/Q and copied as it is: nothing of it is decoded or
+    compressed again. The page gets resources of its own (WeasyPrint's pages share theirs)."""
+    import pikepdf
+
+    xobject = pdf.copy_foreign(drawn.as_form_xobject())
+    own = page.obj.get("/Resources", pikepdf.Dictionary())
+    resources = pikepdf.Dictionary({str(k): v for k, v in own.items()})
+    xobjects = pikepdf.Dictionary(
+        {str(k): v for k, v in resources.get("/XObject", pikepdf.Dictionary()).items()}
+    )
+    name = next(f"/Fill{i}" for i in range(len(xobjects) + 1) if f"/Fill{i}" not in xobjects)
+    xobjects[name] = xobject
+    resources["/XObject"] = xobjects
+    page.obj["/Resources"] = resources
+    page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+    page.contents_add(pikepdf.Stream(pdf, b"Q\nq\n" + name.encode() + b" Do\nQ\n"))
+
+
+def _saved(pdf: Any) -> bytes:
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, fix_metadata_version=False)
+    return out.getvalue()
+
+
+def find_slot(document: Any, name: str) -> Slot | None:
+    """The place of the element marked ``data-fill="<name>"`` in a laid-out document: the
+    box of its content and the lines it takes (None if it is not there, or spans pages)."""
+    found: list[tuple[int, Any]] = []
+    for number, page in enumerate(document.pages):
+        found.extend((number, box) for box in _marked(page._page_box, name))
+    if len(found) != 1:
+        return None
+    number, box = found[0]
+    lines = list(_lines(box))
+    if not lines:
+        return None
+    top, last = lines[0].position_y, lines[-1]
+    style = box.style
+    page_box = document.pages[number]._page_box
+    return Slot(
+        page=number,
+        x=box.content_box_x(),
+        y=top,
+        width=box.width,
+        height=last.position_y + last.height - top,
+        line_height=lines[0].height,
+        font_size=style["font_size"],
+        font_weight=style["font_weight"],
+        align=style["text_align_all"],
+        page_width=page_box.margin_width(),
+        page_height=page_box.margin_height(),
+    )
+
+
+def _marked(box: Any, name: str) -> Iterator[Any]:
+    """The outermost boxes of the element marked ``data-fill="<name>"`` (the anonymous boxes
+    inside one carry its element too)."""
+    element = getattr(box, "element", None)
+    if element is not None and element.get("data-fill") == name:
+        yield box
+        return
+    for child in getattr(box, "children", ()):
+        yield from _marked(child, name)
+
+
+def _all_boxes(box: Any) -> Iterator[Any]:
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _all_boxes(child)
+
+
+def _lines(box: Any) -> Iterator[Any]:
+    from weasyprint.formatting_structure import boxes
+
+    for child in _all_boxes(box):
+        if isinstance(child, boxes.LineBox):
+            yield child
+
+
+def _content_right(line: Any) -> float:
+    """Where the last of a line's words ends (the line box itself is as wide as its block)."""
+    from weasyprint.formatting_structure import boxes
+
+    ends = [
+        b.position_x + b.margin_width() for b in _all_boxes(line) if isinstance(b, boxes.TextBox)
+    ]
+    right: float = max(ends, default=line.position_x)
+    return right
 
 
 def write_pdf(document: Any, created: dt.date) -> bytes:

@@ -120,3 +120,23 @@ def embedded_fonts(path: Path) -> set[str]:
                     ttf = TTFont(io.BytesIO(program.get_object().get_data()))
                     names.add(str(ttf["name"].getDebugName(4)))
     return names
+
+
+def pixels(pdf: bytes, dpi: float = 100) -> list[bytes]:
+    """Each page rendered to RGB pixels (PDFium): two PDFs that show the same are equal."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    return [document[i].render(scale=dpi / 72).to_pil().tobytes() for i in range(len(document))]
+
+
+def overprinted(pdf: bytes, page: int = 0) -> list[str]:
+    """The names of the fills drawn over a page (letters.render.compose), none if it was
+    laid out whole."""
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        xobjects = document.pages[page].resources.get("/XObject", {})
+        return [str(name) for name in xobjects if str(name).startswith("/Fill")]

@@ -21,7 +21,7 @@ from typing import Any
 import pdfplumber
 import pytest
 from conftest import shared_path
-from pdfgeometry import A4, PT_PER_CM, lines, squash
+from pdfgeometry import A4, PT_PER_CM, lines, overprinted, pixels, squash
 from PIL import Image
 from pypdf import PdfReader
 
@@ -458,3 +458,63 @@ def test_national_build_reads_and_parses_the_enclosure_once(
         f"\n{NATIONAL} bundles of {sizes[0] / 1e6:.1f} MB: checking {prepared - started:.1f} s, "
         f"bundling {done - bundling:.1f} s ({(done - bundling) / NATIONAL * 1000:.1f} ms each)"
     )
+
+
+# --- reply forms overprinted: one form laid out, each recipient drawn over it ------------
+
+_LONG = "ผู้อำนวยการศูนย์ปฏิบัติการป้องกันและบรรเทาสาธารณภัยอำเภอท่าบ่อ และประธานคณะกรรมการพัฒนาสตรีระดับอำเภอ"
+_UNBREAKABLE = "สังคม" * 20
+
+
+def _title_size(pdf: bytes) -> float:
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        return max(float(c["size"]) for c in document.pages[0].chars)
+
+
+@pytest.fixture(scope="module")
+def varied(tmp_path_factory: pytest.TempPathFactory) -> Letter:
+    """Two tasks, and recipients whose หน่วยงาน takes one line, two lines, so many lines
+    that the form is set smaller to fit its page, or a name wider than the line."""
+    office = tmp_path_factory.mktemp("varied")
+    folder = office / "line-at"
+    shutil.copytree(shared_path("examples", "line-at"), folder)
+    (folder / "directive.yaml").chmod(0o644)
+    head, _, _ = (folder / "directive.yaml").read_text(encoding="utf-8").partition("follow_up:")
+    tasks = "".join(
+        f"    - รายงานผลการดำเนินการตามข้อ {i} พร้อมภาพถ่ายกิจกรรมในพื้นที่ทุกตำบล\n" for i in (1, 2)
+    )
+    (folder / "directive.yaml").write_text(
+        head + f"follow_up:\n  due: 2018-12-25\n  tasks:\n{tasks}", encoding="utf-8"
+    )
+    config = shared_path("examples", "config.yaml").read_text(encoding="utf-8")
+    config = config.replace(
+        "emblem: ../assets/garuda.svg", f"emblem: {shared_path('assets', 'garuda.svg')}"
+    )
+    for old, new in (
+        ("title: นายอำเภอท่าบ่อ,", f"title: นายอำเภอท่าบ่อ {_LONG},"),
+        ("title: นายอำเภอโพนพิสัย,", f"title: นายอำเภอโพนพิสัย {_LONG} {_LONG} {_LONG},"),
+        ("name: สังคม,", f"name: {_UNBREAKABLE},"),
+    ):
+        assert old in config
+        config = config.replace(old, new)
+    (office / "config.yaml").write_text(config, encoding="utf-8")
+    return load_letter(folder / "directive.yaml")
+
+
+@pytest.mark.parametrize("order", ["as listed", "reversed"])
+def test_overprinted_reply_forms_are_the_pages_of_whole_ones(varied: Letter, order: str) -> None:
+    members = list(varied.recipients)
+    if order == "reversed":
+        members.reverse()
+    _, fast = _renderers(varied)
+    _, whole = _renderers(varied)
+    sizes: dict[str, float] = {}
+    for member in members:
+        copy = copy_for(varied, member, "7")
+        made, reference = fast.render(varied, copy), whole.render_whole(varied, copy)
+        assert pixels(made) == pixels(reference), f"{member.code}: the form differs"
+        assert bool(overprinted(made)) == (member.name != _UNBREAKABLE), member.code
+        if member.name == _UNBREAKABLE:
+            assert made == reference
+        sizes[member.code] = _title_size(made)
+    assert sizes["4305"] < sizes["4301"] == sizes["4302"], "only the crowded form is smaller"

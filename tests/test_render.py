@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Runner, shared_path
@@ -17,7 +18,9 @@ from pdfgeometry import (
     graphics_box,
     images,
     lines,
+    overprinted,
     page_sizes,
+    pixels,
     squash,
 )
 
@@ -397,3 +400,89 @@ def test_directory_names_never_split(tmp_path: Path, letters: Runner) -> None:
     pdf = _build_one(office, letters)
     flow = [squash(ln.text) for ln in _flow(pdf)]
     assert sum(t.count(squash(name)) for t in flow) == 13
+
+
+# ---------------------------------------------------------------- overprinting
+
+# Addressees of the kinds a letter to each district meets: Thai names, Thai digits and
+# characters HTML escapes, and one that cannot fit the addressee's place at all (a title is a
+# directory name, never split: this one is longer than the line).
+_UNBREAKABLE = "โพนพิสัย" * 14
+_EDITS = {
+    "title: นายอำเภอศรีเชียงใหม่,": "title: 'นายอำเภอศรีเชียงใหม่ (R&D <กลุ่ม 2>)',",
+    "name: โพนพิสัย, title: นายอำเภอโพนพิสัย,": (
+        f"name: {_UNBREAKABLE}, title: นายอำเภอ{_UNBREAKABLE},"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def each_letter(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from letters.directive import load_letter
+
+    office = _office(
+        tmp_path_factory.mktemp("each"), _EDITS, {"address: collective": "address: each"}
+    )
+    return load_letter(office / "line-at" / "directive.yaml")
+
+
+def _renderer(letter: Any) -> Any:
+    from letters.fonts import letter_fonts
+    from letters.render import PdfRenderer
+
+    config = letter.config.model
+    return PdfRenderer(
+        config.layout,
+        letter_fonts(letter.config.folder),
+        author=config.office.name,
+        keep_whole=letter.directory_names,
+    )
+
+
+def test_overprinted_copies_are_the_pages_of_whole_ones(each_letter: Any) -> None:
+    from letters.content import copy_for
+
+    date = each_letter.directive.date
+    copies = [copy_for(each_letter, m, "7") for m in each_letter.recipients]
+    fast, whole = _renderer(each_letter), _renderer(each_letter)
+    for copy in copies:
+        made, reference = fast.render(copy, date), whole.render_whole(copy, date)
+        name = copy.recipient.code
+        assert (made.pages, made.catchwords) == (reference.pages, reference.catchwords), name
+        assert pixels(made.pdf) == pixels(reference.pdf), f"{name}: pages differ"
+        if copy.recipient.name == _UNBREAKABLE:
+            assert overprinted(made.pdf) == [], "a name wider than the line is laid out whole"
+            assert made.pdf == reference.pdf
+        else:
+            assert overprinted(made.pdf) == ["/Fill0"], f"{name}: not overprinted"
+
+
+def test_overprinted_addressee_reads_after_the_salutation(each_letter: Any, tmp_path: Path) -> None:
+    from letters.content import copy_for
+
+    renderer = _renderer(each_letter)
+    date = each_letter.directive.date
+    by_code = {m.code: m for m in each_letter.recipients}
+    cases = (
+        ("4301", ["นายอำเภอเมืองหนองคาย"]),
+        ("4307", ["นายอำเภอศรีเชียงใหม่", "(R&D", "<กลุ่ม", "๒>)"]),
+    )
+    for code, expected in cases:
+        path = tmp_path / f"{code}.pdf"
+        path.write_bytes(renderer.render(copy_for(each_letter, by_code[code], "7"), date).pdf)
+        page = lines(path)[0]
+        start = next(i for i, ln in enumerate(page) if squash(ln.text).startswith(squash("เรียน")))
+        assert squash(page[start].text) == squash("เรียน" + " ".join(expected)), code
+
+
+def test_overprinted_copy_does_not_depend_on_the_copies_before(each_letter: Any) -> None:
+    from letters.content import copy_for
+
+    date = each_letter.directive.date
+    members = {m.code: m for m in each_letter.recipients}
+    last = copy_for(each_letter, members["4317"], "7")
+    one, other = _renderer(each_letter), _renderer(each_letter)
+    one.render(copy_for(each_letter, members["4301"], "7"), date)
+    other.render(copy_for(each_letter, members["4316"], "7"), date)
+    other.render(copy_for(each_letter, members["4302"], "7"), date)
+    assert one.render(last, date).pdf == other.render(last, date).pdf
