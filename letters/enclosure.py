@@ -8,6 +8,7 @@ Each file is read once; the bytes travel with the result to every later stage.
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -126,11 +127,19 @@ def _image_info(data: bytes) -> ImageInfo:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()  # decodes every pixel: a truncated file fails here
-            dpi = image.info.get("dpi")
-            return image.size, (float(dpi[0]), float(dpi[1])) if dpi else None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        with warnings.catch_warnings():
+            # Pillow warns from half its pixel limit on; the limit itself is an error below.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()  # decodes every pixel: a truncated file fails here
+                dpi = image.info.get("dpi")
+                return image.size, (float(dpi[0]), float(dpi[1])) if dpi else None
+    except Image.DecompressionBombError:
+        raise EnclosureProblem(
+            "ภาพใหญ่เกินไป (image has too many pixels): ย่อขนาดภาพหรือบันทึกเป็น PDF แล้วใช้ไฟล์นั้นแทน"
+        ) from None
+    # A file cut before its image data makes Pillow fail with IndexError.
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, IndexError) as exc:
         raise EnclosureProblem(f"เปิดไฟล์ภาพไม่ได้ (broken or truncated image): {exc}") from None

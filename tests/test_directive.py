@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import struct
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +56,28 @@ def _encrypted_pdf(folder: Path) -> None:
     buffer = io.BytesIO()
     writer.write(buffer)
     (folder / "line-at" / "pr" / "locked.pdf").write_bytes(buffer.getvalue())
+
+
+def _png(width: int, height: int, *, pixels: bool = True) -> bytes:
+    """A PNG file, its image data left out when ``pixels`` is False."""
+
+    def chunk(name: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + name + body + struct.pack(">I", zlib.crc32(name + body))
+        )
+
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    rows = zlib.compress((b"\0" + b"\0\0\0" * width) * min(height, 4))
+    data = chunk(b"IDAT", rows) if pixels else b""
+    return b"\x89PNG\r\n\x1a\n" + header + data + chunk(b"IEND", b"")
+
+
+def _huge_png(folder: Path) -> None:
+    (folder / "line-at" / "pr" / "huge.png").write_bytes(_png(20000, 20000))
+
+
+def _empty_png(folder: Path) -> None:
+    (folder / "line-at" / "pr" / "empty.png").write_bytes(_png(3, 3, pixels=False))
 
 
 def _truncated_png(folder: Path) -> None:
@@ -167,6 +191,24 @@ CASES = [
         "file: pr/cut.png",
         prepare=_truncated_png,
         message="truncated",
+    ),
+    Case(
+        "PNG without image data",
+        "file: pr/line-at-poster.pdf",
+        "file: pr/empty.png",
+        "enclosures[0].file",
+        "file: pr/empty.png",
+        prepare=_empty_png,
+        message="broken or truncated image",
+    ),
+    Case(
+        "PNG of 400 million pixels",
+        "file: pr/line-at-poster.pdf",
+        "file: pr/huge.png",
+        "enclosures[0].file",
+        "file: pr/huge.png",
+        prepare=_huge_png,
+        message="too many pixels",
     ),
     Case("bad YAML syntax", "subject: ทดสอบระบบ", "subject: [ทดสอบระบบ", "", "to:", message="YAML"),
     Case("tab-indented", "  group: amphoe", "\tgroup: amphoe", "", "\tgroup", message="tab"),
