@@ -486,3 +486,23 @@ def test_overprinted_copy_does_not_depend_on_the_copies_before(each_letter: Any)
     other.render(copy_for(each_letter, members["4316"], "7"), date)
     other.render(copy_for(each_letter, members["4302"], "7"), date)
     assert one.render(last, date).pdf == other.render(last, date).pdf
+
+
+def test_overprinting_holds_under_stamps_and_the_draft_watermark(tmp_path: Path) -> None:
+    from letters.content import copy_for
+    from letters.directive import load_letter
+
+    edits = {
+        "address: collective": "address: each",
+        "speed: ปกติ": "speed: ด่วนที่สุด",
+        "secrecy: ปกติ": "secrecy: ลับ",
+    }
+    letter = load_letter(_office(tmp_path, {}, edits) / "line-at" / "directive.yaml")
+    date = letter.directive.date
+    for draft in (True, False):
+        fast, whole = _renderer(letter), _renderer(letter)
+        for member in letter.recipients[:3]:
+            copy = copy_for(letter, member, None if draft else "7", draft=draft)
+            made, reference = fast.render(copy, date), whole.render_whole(copy, date)
+            assert overprinted(made.pdf) == ["/Fill0"]
+            assert pixels(made.pdf) == pixels(reference.pdf), (draft, member.code)
