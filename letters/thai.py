@@ -158,10 +158,15 @@ def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join([*(re.escape(n) for n in wanted), _HANDLE]))
 
 
+_SPACES = re.compile(r"( +)")
+
+
 def split_names(text: str, names: Sequence[str]) -> list[tuple[str, bool]]:
     """Cut ``text`` into runs, marking those never to be split: directory names, @handles.
 
-    Longer names win over shorter ones they contain (นายอำเภอเมืองหนองคาย over หนองคาย).
+    Longer names win over shorter ones they contain (นายอำเภอเมืองหนองคาย over หนองคาย). A
+    name with spaces may break at them (a long title must still fit the line): each of its
+    words is kept whole.
     """
     if not text:
         return []
@@ -171,7 +176,9 @@ def split_names(text: str, names: Sequence[str]) -> list[tuple[str, bool]]:
     for match in pattern.finditer(text):
         if match.start() > last:
             runs.append((text[last : match.start()], False))
-        runs.append((match.group(0), True))
+        for part in _SPACES.split(match.group(0)):
+            if part:
+                runs.append((part, not part.isspace()))
         last = match.end()
     if last < len(text):
         runs.append((text[last:], False))

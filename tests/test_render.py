@@ -506,3 +506,42 @@ def test_overprinting_holds_under_stamps_and_the_draft_watermark(tmp_path: Path)
             made, reference = fast.render(copy, date), whole.render_whole(copy, date)
             assert overprinted(made.pdf) == ["/Fill0"]
             assert pixels(made.pdf) == pixels(reference.pdf), (draft, member.code)
+
+
+_LONG_TITLE = (
+    "นายอำเภอท่าบ่อ ในฐานะผู้อำนวยการศูนย์ปฏิบัติการ ป้องกันและบรรเทาสาธารณภัยอำเภอท่าบ่อ "
+    "และประธานคณะกรรมการพัฒนาสตรีระดับอำเภอ"
+)
+
+
+def test_a_title_longer_than_the_line_wraps_inside_the_margins(tmp_path: Path) -> None:
+    from letters.content import copy_for
+    from letters.directive import load_letter
+
+    office = _office(
+        tmp_path,
+        {"title: นายอำเภอท่าบ่อ,": f"title: {_LONG_TITLE},"},
+        {"address: collective": "address: each"},
+    )
+    letter = load_letter(office / "line-at" / "directive.yaml")
+    date = letter.directive.date
+    fast, whole = _renderer(letter), _renderer(letter)
+    for member in letter.recipients[:3]:  # 4301, 4302 (the long title), 4305
+        copy = copy_for(letter, member, "7")
+        made, reference = fast.render(copy, date), whole.render_whole(copy, date)
+        assert overprinted(made.pdf) == ["/Fill0"], member.code
+        assert pixels(made.pdf) == pixels(reference.pdf), member.code
+        path = tmp_path / f"{member.code}.pdf"
+        path.write_bytes(made.pdf)
+        page = lines(path)[0]
+        assert max(line.x1 for line in page) <= RIGHT + 0.5, member.code
+        if member.code == "4302":
+            start = next(
+                i for i, ln in enumerate(page) if squash(ln.text).startswith(squash("เรียน"))
+            )
+            wanted, text = squash("เรียน" + _LONG_TITLE), ""
+            taken = 0
+            while text != wanted and taken < 4:
+                text += squash(page[start + taken].text)
+                taken += 1
+            assert text == wanted and taken > 1, "the title wraps onto the lines below"
