@@ -455,7 +455,7 @@ class Mailer:
             return self._smtp
         context = self._ssl_context or ssl.create_default_context()
         s = self.settings
-        try:
+        with self._connecting("greeting"):
             if self._factory is not None:
                 extra = {"context": context} if s.security == "ssl" else {}
                 smtp = self._factory(s.host, s.port, timeout=self.timeout, **extra)
@@ -463,8 +463,19 @@ class Mailer:
                 smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=self.timeout, context=context)
             else:
                 smtp = smtplib.SMTP(s.host, s.port, timeout=self.timeout)
+        with self._closing_on_error(smtp):
+            self._greet(smtp, context)
+        self._smtp = smtp
+        return smtp
+
+    @contextmanager
+    def _connecting(self, step: str) -> Iterator[None]:
+        """A failure while connecting, as the send loop handles it: 4xx, a dropped or refused
+        connection are temporary (tried again); 5xx is refused; TLS is its own message."""
+        try:
+            yield
         except smtplib.SMTPResponseException as exc:
-            detail = self._reply("greeting", exc.smtp_code, exc.smtp_error)
+            detail = self._reply(step, exc.smtp_code, exc.smtp_error)
             if 400 <= exc.smtp_code < 500:
                 raise _Temporary(detail, connecting=True) from None
             raise self._refused(detail) from None
@@ -472,10 +483,6 @@ class Mailer:
             raise self._tls_error(exc) from None
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             raise _Temporary(self._describe(exc), connecting=True) from None
-        with self._closing_on_error(smtp):
-            self._greet(smtp, context)
-        self._smtp = smtp
-        return smtp
 
     @contextmanager
     def _closing_on_error(self, smtp: smtplib.SMTP) -> Iterator[None]:
@@ -488,41 +495,34 @@ class Mailer:
     def _greet(self, smtp: smtplib.SMTP, context: ssl.SSLContext) -> None:
         """EHLO, STARTTLS when configured (never falling back to plain text), then AUTH."""
         s = self.settings
-        try:
-            smtp.ehlo()
-            if s.security == "starttls":
-                if not smtp.has_extn("starttls"):
-                    raise DispatchError(
-                        f"เซิร์ฟเวอร์อีเมล {self.where} ไม่รองรับ STARTTLS (STARTTLS not offered): "
-                        "ไม่ส่งแบบไม่เข้ารหัส; ตรวจ port และ security ใน dispatch.email ของ config.yaml"
-                    )
-                smtp.starttls(context=context)
+        with self._connecting("EHLO/STARTTLS/AUTH"):
+            try:
                 smtp.ehlo()
-            if self._login is not None:
-                smtp.login(*self._login)
-        except smtplib.SMTPAuthenticationError as exc:
-            user_env, password_env = s.username_env, s.password_env
-            raise DispatchError(
-                self.scrub(
-                    f"เซิร์ฟเวอร์อีเมล {self.where} ไม่รับการเข้าสู่ระบบ (login refused): "
-                    f"{exc.smtp_code} {_text(exc.smtp_error)}; ตรวจตัวแปรสภาพแวดล้อม "
-                    f"{user_env} และ {password_env}"
-                )
-            ) from None
-        except smtplib.SMTPNotSupportedError:
-            raise DispatchError(
-                f"เซิร์ฟเวอร์อีเมล {self.where} ไม่รองรับการเข้าสู่ระบบ (AUTH not supported); "
-                "ตรวจ port และ security ใน dispatch.email ของ config.yaml"
-            ) from None
-        except smtplib.SMTPResponseException as exc:
-            detail = self._reply("EHLO/STARTTLS/AUTH", exc.smtp_code, exc.smtp_error)
-            if 400 <= exc.smtp_code < 500:
-                raise _Temporary(detail, connecting=True) from None
-            raise self._refused(detail) from None
-        except ssl.SSLError as exc:
-            raise self._tls_error(exc) from None
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
-            raise _Temporary(self._describe(exc), connecting=True) from None
+                if s.security == "starttls":
+                    if not smtp.has_extn("starttls"):
+                        raise DispatchError(
+                            f"เซิร์ฟเวอร์อีเมล {self.where} ไม่รองรับ STARTTLS (STARTTLS not offered): "
+                            "ไม่ส่งแบบไม่เข้ารหัส; "
+                            "ตรวจ port และ security ใน dispatch.email ของ config.yaml"
+                        )
+                    smtp.starttls(context=context)
+                    smtp.ehlo()
+                if self._login is not None:
+                    smtp.login(*self._login)
+            except smtplib.SMTPAuthenticationError as exc:
+                user_env, password_env = s.username_env, s.password_env
+                raise DispatchError(
+                    self.scrub(
+                        f"เซิร์ฟเวอร์อีเมล {self.where} ไม่รับการเข้าสู่ระบบ (login refused): "
+                        f"{exc.smtp_code} {_text(exc.smtp_error)}; ตรวจตัวแปรสภาพแวดล้อม "
+                        f"{user_env} และ {password_env}"
+                    )
+                ) from None
+            except smtplib.SMTPNotSupportedError:
+                raise DispatchError(
+                    f"เซิร์ฟเวอร์อีเมล {self.where} ไม่รองรับการเข้าสู่ระบบ (AUTH not supported); "
+                    "ตรวจ port และ security ใน dispatch.email ของ config.yaml"
+                ) from None
 
     def _refused(self, detail: str) -> DispatchError:
         return DispatchError(
