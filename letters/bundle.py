@@ -301,27 +301,26 @@ class ReplyFormRenderer:
     def render_whole(self, letter: Letter, copy: Copy) -> bytes:
         from letters.render import write_pdf
 
-        return write_pdf(self._laid_out(letter, copy, blank=False), letter.directive.date)
+        _, chosen = self._layouts(letter, copy, blank=False)
+        return write_pdf(chosen, letter.directive.date)
 
     def _form(self, letter: Letter, copy: Copy) -> Form | None:
         from letters.render import find_slot, write_pdf
 
-        first = self._layout(letter, copy, blank=True)
-        chosen = (
-            self._layout(letter, copy, compact=True, blank=True) if len(first.pages) > 1 else first
-        )
+        first, chosen = self._layouts(letter, copy, blank=True)
         primary, slot = find_slot(first, "recipient"), find_slot(chosen, "recipient")
         if primary is None or slot is None:
             return None
         pdf = write_pdf(chosen, letter.directive.date)
         return Form(pdf, len(chosen.pages), slot, primary)
 
-    def _laid_out(self, letter: Letter, copy: Copy, *, blank: bool) -> Any:
-        """One page: set again ``compact`` when it would not fit."""
-        document = self._layout(letter, copy, blank=blank)
-        if len(document.pages) > 1:
-            document = self._layout(letter, copy, compact=True, blank=blank)
-        return document
+    def _layouts(self, letter: Letter, copy: Copy, *, blank: bool) -> tuple[Any, Any]:
+        """The first layout tried and the one chosen: the form set again ``compact`` when it
+        would not fit one page."""
+        first = self._layout(letter, copy, blank=blank)
+        if len(first.pages) > 1:
+            return first, self._layout(letter, copy, compact=True, blank=blank)
+        return first, first
 
     def _layout(self, letter: Letter, copy: Copy, *, blank: bool, compact: bool = False) -> Any:
         from weasyprint import HTML

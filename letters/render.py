@@ -21,7 +21,7 @@ import io
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import jinja2
@@ -200,18 +200,7 @@ class Slot:
 
     def place(self) -> tuple[object, ...]:
         """Everything of the slot but its height: where and how its words are set."""
-        return (
-            self.page,
-            self.x,
-            self.y,
-            self.width,
-            self.line_height,
-            self.font_size,
-            self.font_weight,
-            self.align,
-            self.page_width,
-            self.page_height,
-        )
+        return tuple(getattr(self, f.name) for f in fields(self) if f.name != "height")
 
 
 @dataclass(frozen=True)
