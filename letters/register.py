@@ -270,6 +270,24 @@ def content_hash(letter: Letter) -> str:
     return digest.hexdigest()
 
 
+def _entry_words(
+    letter: Letter, member: Member, n: int | None
+) -> tuple[str | None, str, str, str, str, str]:
+    """What a register row says of one copy: literal number (None when auto-numbered),
+    ที่ as printed, date, sender, addressee, subject."""
+    d = letter.directive
+    literal = None if n is not None else d.number
+    printed = thai.thai_number(n) if n is not None else thai.thai_digits(d.number)
+    return (
+        literal,
+        number_line(letter, printed),
+        d.date.isoformat(),
+        letter.config.model.office.name,
+        member.title,
+        d.subject,
+    )
+
+
 def _series(letter: Letter) -> str:
     return CIRCULAR_SERIES if letter.directive.kind == "circular" else ""
 
@@ -582,27 +600,15 @@ class Register:
 
     def _refresh(self, letter: Letter, live: dict[str, _Live]) -> None:
         """Rows not yet dispatched take the directive's current words (and literal number)."""
-        d = letter.directive
         by_code = {m.code: m for m in letter.recipients}
         for code, row in live.items():
             member = by_code.get(code)
             if member is None or self._dispatched(row.year, row.serial):
                 continue
-            literal = None if row.n is not None else d.number
-            printed = thai.thai_number(row.n) if row.n is not None else thai.thai_digits(d.number)
             self._conn.execute(
                 "UPDATE entry SET literal = ?, number_line = ?, letter_date = ?, sender = ?, "
                 "addressee = ?, subject = ? WHERE year = ? AND serial = ?",
-                (
-                    literal,
-                    number_line(letter, printed),
-                    d.date.isoformat(),
-                    letter.config.model.office.name,
-                    member.title,
-                    d.subject,
-                    row.year,
-                    row.serial,
-                ),
+                (*_entry_words(letter, member, row.n), row.year, row.serial),
             )
 
     def _dispatched(self, year: int, serial: int) -> bool:
@@ -644,8 +650,6 @@ class Register:
         for member in members:
             serial += 1
             n = numbers[member.code]
-            literal = None if n is not None else d.number
-            printed = thai.thai_number(n) if n is not None else thai.thai_digits(d.number)
             self._conn.execute(
                 "INSERT INTO entry (year, serial, directive_id, code, series, n, literal, "
                 "number_line, letter_date, sender, addressee, subject, note) "
@@ -657,12 +661,7 @@ class Register:
                     member.code,
                     series,
                     n,
-                    literal,
-                    number_line(letter, printed),
-                    d.date.isoformat(),
-                    letter.config.model.office.name,
-                    member.title,
-                    d.subject,
+                    *_entry_words(letter, member, n),
                     note if note is not None else self._follow_note(parent, member.code),
                 ),
             )
