@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -364,7 +365,7 @@ def _progress() -> Callable[[int, int, str], None] | None:
     """A progress bar on a terminal for long runs; nothing when the output is a file or a pipe."""
     from letters.build import progress_bar
 
-    return progress_bar(click.get_text_stream("stderr"))
+    return progress_bar(sys.stderr)
 
 
 def main() -> None:

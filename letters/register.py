@@ -50,7 +50,6 @@ import io
 import json
 import re
 import sqlite3
-import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -1246,10 +1245,8 @@ def export_pdf(
 
 def display_width(text: str) -> int:
     """Terminal columns of ``text``: Thai marks above and below take none."""
-    try:
-        from wcwidth import wcswidth
-    except ImportError:  # wcwidth is optional
-        return sum(1 for ch in text if unicodedata.category(ch) not in ("Mn", "Me", "Cf"))
+    from wcwidth import wcswidth
+
     return max(int(wcswidth(text)), 0)
 
 
