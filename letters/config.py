@@ -87,9 +87,15 @@ class Layout(_Model):
     garuda_height_cm: float = Field(default=3.0, gt=0)
     garuda_top_cm: float = Field(default=1.5, ge=0)
     page_number_top_cm: float = Field(default=1.5, ge=0)
+    # Sizes are points of TH Sarabun New (letters/fonts.py: Sarabun is resized to its scale).
     font_size_pt: float = Field(default=16.0, gt=0)
+    # The font the DOCX names, as Word on a government PC has it installed.
+    font_name: Text = "TH Sarabun New"
     stamp_size_pt: float = Field(default=32.0, gt=0)
-    line_pitch_pt: float = Field(default=27.4, gt=0)
+    # Word's single spacing of TH Sarabun New 16 pt on Windows: (usWinAscent 844 +
+    # usWinDescent 457) / 1000 x 16 pt = 20.8 pt. Word for Windows, which government PCs run,
+    # leaves hhea's line gap (30) out; Word for Mac adds it (21.3 pt). 33 lines to a page.
+    line_pitch_pt: float = Field(default=20.8, gt=0)
     indent_cm: float = Field(default=2.5, ge=0)
     part_space_pt: float = Field(default=6.0, ge=0)
     paragraph_space_pt: float = Field(default=6.0, ge=0)

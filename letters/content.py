@@ -43,6 +43,19 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Entry:
+    """A line of อ้างถึง or สิ่งที่ส่งมาด้วย: its number (``๑.``; empty when it is the only one)
+    and its text, whose wrapped lines hang under the text, not under the number."""
+
+    number: str
+    text: Text
+
+    @property
+    def plain(self) -> str:
+        return f"{self.number} {plain(self.text)}" if self.number else plain(self.text)
+
+
+@dataclass(frozen=True)
 class Copy:
     """One copy of the letter, for one recipient."""
 
@@ -53,8 +66,8 @@ class Copy:
     subject: Text
     salutation: str
     addressee: Text
-    references: tuple[Text, ...]
-    enclosures: tuple[Text, ...]
+    references: tuple[Entry, ...]
+    enclosures: tuple[Entry, ...]
     body: tuple[Block, ...]
     closing: Text
     complimentary_close: str
@@ -110,10 +123,11 @@ def unit_lines(letter: Letter) -> tuple[str, ...]:
     return tuple(thai.thai_digits(line) for line in lines)
 
 
-def _numbered(entries: list[str]) -> list[str]:
-    if len(entries) <= 1:
-        return entries
-    return [f"{thai.item_number(i)} {entry}" for i, entry in enumerate(entries, 1)]
+def _numbered(entries: Sequence[str], names: Sequence[str]) -> tuple[Entry, ...]:
+    """Entries numbered ``๑.`` ``๒.`` when there are several; one alone has no number."""
+    if len(entries) == 1:
+        return (Entry("", rich(entries[0], names)),)
+    return tuple(Entry(thai.item_number(i), rich(e, names)) for i, e in enumerate(entries, 1))
 
 
 def copy_for(letter: Letter, member: Member, number: str | None, *, draft: bool = False) -> Copy:
@@ -161,8 +175,8 @@ def _shared(letter: Letter, member: Member, number: str | None, draft: bool) -> 
         subject=text(d.subject),
         salutation=letter.group.salutation,
         addressee=(),
-        references=tuple(text(r) for r in _numbered(list(d.references))),
-        enclosures=tuple(text(e) for e in _numbered(enclosures)),
+        references=_numbered(d.references, names),
+        enclosures=_numbered(enclosures, names),
         body=tuple(body),
         closing=text(d.closing),
         complimentary_close=letter.group.complimentary_close,

@@ -25,6 +25,7 @@ Two functions are replaced, both only acting on justified lines:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -207,11 +208,13 @@ def _widen_cluster_ends(layout: Any, spacing: float) -> None:
     # (int()), which would lose up to one such unit per widened glyph, i.e.
     # about 1pt per Thai line: hand out whole units, each padded by half a unit
     # so that the truncation keeps it (glyphs with a mark offset may still be
-    # one unit off either way).
+    # one unit off either way, and a line's boxes add up with a unit or two of error).
+    # The units are counted down, with two held back: a justified line ends a few
+    # hundredths of a point short of the margin, never past it.
     unit = layout.style["font_size"] * TO_UNITS / 1000  # 1/1000 em, Pango units
     if unit <= 0:
         return
-    total = round(spacing * (len(sizes) - 1) * TO_UNITS / unit)
+    total = max(math.floor(spacing * (len(sizes) - 1) * TO_UNITS / unit) - 2, 0)
     given = 0
     for index, glyph in enumerate(widened, 1):
         units = total * index // len(widened) - given

@@ -52,8 +52,8 @@ LABEL_HEIGHT_MM = 38.1
 LABEL_COLUMNS = 2
 LABEL_ROWS = 7
 LABEL_GAP_MM = 2.5  # between the two columns
-SENDER_PT = 12.0  # the sender's lines, small
-LABEL_ADDRESS_PT = 14.0  # the address on a label (16 pt leaves no room for the sender)
+SENDER_PT = 14.0  # the sender's lines, small (TH Sarabun points, as every size)
+LABEL_ADDRESS_PT = 16.0  # the address on a label, as in the letter
 
 _REQUEST_ID = re.compile(r"request id is (\S+)")
 _TRY_AGAIN = "แก้แล้วสั่งคำสั่งเดิมอีกครั้ง: ชุดที่พิมพ์แล้วจะไม่พิมพ์ซ้ำ (หรือใช้ letters print --file-only แล้วพิมพ์เอง)"

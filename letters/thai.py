@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 
 _TO_THAI = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
@@ -114,34 +114,41 @@ def item_number(index: int) -> str:
     return thai_digits(f"{index}.")
 
 
-@lru_cache(maxsize=32)
-def _tokenizer(names: tuple[str, ...]) -> object:
-    from pythainlp.corpus.common import thai_words
-    from pythainlp.util import Trie
-
-    return Trie(set(thai_words()) | set(names))
-
-
-def words(text: str, keep_whole: Iterable[str] = ()) -> list[str]:
-    """Split Thai text into words; the names in ``keep_whole`` are never split."""
-    from pythainlp.tokenize import word_tokenize
-
-    trie = _tokenizer(tuple(sorted(set(keep_whole))))
-    return [w for w in word_tokenize(text, engine="newmm", custom_dict=trie) if w.strip()]  # type: ignore[arg-type]
-
-
-def first_word(text: str, keep_whole: Iterable[str] = ()) -> str:
+def first_word(text: str, keep_whole: Sequence[str] = ()) -> str:
     """The first word of ``text`` (the catch-word of the page before it).
 
-    An item number belongs to the word after it: ``๒. เน้นย้ำ...`` gives ``๒. เน้นย้ำ``.
+    An item number belongs to the word after it: ``๒. เน้นย้ำ...`` gives ``๒. เน้น``. Names of
+    ``keep_whole`` and @handles are never cut. Otherwise the word ends at the first place
+    where a line may break, as the layout itself finds it (Pango with libthai's dictionary):
+    no dictionary of our own is loaded for one word a page. Leading punctuation (an opening
+    quote or bracket) goes with the word after it.
     """
     text = text.strip()
     number = _ITEM_PREFIX.match(text)
     if number:
         rest = first_word(text[number.end() :], keep_whole)
         return f"{number.group(1)} {rest}".strip()
-    found = words(text, keep_whole)
-    return found[0] if found else ""
+    if not text:
+        return ""
+    kept: list[tuple[int, int]] = []
+    at = 0
+    for run, keep in split_names(text, keep_whole):
+        if keep:
+            kept.append((at, at + len(run)))
+        at += len(run)
+    for end in _breaks(text):
+        inside = any(start < end < stop for start, stop in kept)
+        if not inside and any(ch.isalnum() for ch in text[:end]):
+            return text[:end].strip()
+    return text
+
+
+def _breaks(text: str) -> list[int]:
+    """The places after the start of ``text`` where a line may break, and its end."""
+    from weasyprint.text.line_break import get_log_attrs
+
+    attrs = get_log_attrs(text, "th")
+    return [i for i in range(1, len(text)) if attrs[i].is_line_break] + [len(text)]
 
 
 _ITEM_PREFIX = re.compile(r"([0-9๐-๙]+\.)\s*")
