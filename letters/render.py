@@ -94,11 +94,9 @@ class PdfRenderer:
         catchwords: dict[int, str],
         *,
         blank_addressee: bool = False,
-        reserve_all: bool = False,
     ) -> str:
-        """The letter's HTML. The pages in ``catchwords`` (1-based) give the last line of their
-        text block to the catch-word; ``reserve_all``: every page does (to learn the pages
-        before the catch-words are known)."""
+        """The letter's HTML; ``catchwords``: the catch-word at the foot of each page
+        (1-based) but the last."""
         layout = self.layout
         before, _, after = layout.page_number.partition("{n}")
         font_pt = layout.font_size_pt
@@ -121,14 +119,9 @@ class PdfRenderer:
             page_number_pad_pt=round(layout.page_number_top_cm * CM - half_leading - 3, 2),
             label_gap_em=_LABEL_GAP_EM,
             catchwords=catchwords,
-            reserve_all=reserve_all,
-            catch_margin_pt=round(layout.margin_bottom_cm * CM + layout.line_pitch_pt, 3),
-            # The slogan's foot, below page 1's text block (which may end a line higher).
-            slogan_drop_pt=round(
-                (layout.margin_bottom_cm - 0.35) * CM
-                + (layout.line_pitch_pt if reserve_all or 1 in catchwords else 0),
-                3,
-            ),
+            # The text block ends the format's bottom margin and one line above the paper's
+            # edge: its last line is the catch-word's.
+            foot_pt=round(layout.margin_bottom_cm * CM + layout.line_pitch_pt, 3),
             blank_fill=blank_addressee,
         )
 
@@ -161,35 +154,27 @@ class PdfRenderer:
     def _laid_out(
         self, copy: Copy, created: dt.date, *, blank: bool
     ) -> tuple[Any, tuple[str, ...]]:
-        """The laid-out document and its catch-words, printed in the last line of the text
-        block of every page but the last. Copies of one build mostly break their pages alike,
-        so the previous copy's catch-words are tried first: when the pages show that they are
-        this copy's too, one layout is enough. Otherwise the letter is laid out with the last
-        line of every page given up, which tells the pages and their first words, and laid out
-        again with the catch-words on every page but the last: the pages before the last
-        break alike in both (the same room), and the last one has a line more."""
-        words, reserve_all = self._words, False
-        for _ in range(4):
-            document = self._layout(copy, created, words, blank, reserve_all)
-            found = self._catchwords(document)
-            if found == words and not reserve_all:
-                break
-            words, reserve_all = found, not reserve_all
+        """The laid-out document and its catch-words. Copies of one build mostly break their
+        pages alike, so the previous copy's catch-words are tried first: when the pages show
+        that they are this copy's too, one layout is enough; otherwise the layout tells the
+        right ones (the catch-word has a line of its own on every page: it moves no text)
+        and the copy is laid out again."""
+        words = self._words
+        document = self._layout(copy, created, words, blank)
+        found = self._catchwords(document)
+        if found != words:
+            words = found
+            document = self._layout(copy, created, words, blank)
         self._words = words
         return document, words
 
     def _layout(
-        self,
-        copy: Copy,
-        created: dt.date,
-        words: tuple[str, ...],
-        blank: bool = False,
-        reserve_all: bool = False,
+        self, copy: Copy, created: dt.date, words: tuple[str, ...], blank: bool = False
     ) -> Any:
         from weasyprint import HTML
 
         catch = {i: word for i, word in enumerate(words, 1)}
-        source = self.html(copy, created, catch, blank_addressee=blank, reserve_all=reserve_all)
+        source = self.html(copy, created, catch, blank_addressee=blank)
         html = HTML(string=source, base_url=self._base)
         return html.render(font_config=self.font_config)
 
