@@ -164,7 +164,7 @@ def _write_resized(source: Path, family: str, target: Path) -> None:
     hhea.ascent, hhea.descent, hhea.lineGap = ascent, -descent, gap
     os2.usWinAscent, os2.usWinDescent = ascent, descent
     os2.sTypoAscender, os2.sTypoDescender, os2.sTypoLineGap = ascent, -descent, gap
-    _rename(font, family)
+    rename_font(font, family)
     handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
     os.close(handle)
     try:
@@ -176,7 +176,7 @@ def _write_resized(source: Path, family: str, target: Path) -> None:
             os.unlink(temporary)
 
 
-def _rename(font: object, family: str) -> None:
+def rename_font(font: object, family: str) -> None:
     """The family, full and PostScript names of ``font`` made ``family``'s."""
     table = font["name"]  # type: ignore[index]
     style = str(table.getDebugName(2) or "Regular")

@@ -9,6 +9,27 @@ no API for that: the XML is written here), and the font files travel inside the 
 obfuscated as Word embeds them, so that a machine without the font shows the letter as
 designed.
 
+The font. Every run, style and the font table name ``layout.font_name`` ("TH Sarabun New",
+what government PCs have installed) at ``layout.font_size_pt`` (16 pt): the size the
+regulation means. Word and LibreOffice use an installed font of that name before an embedded
+one, so on such a PC the letter is set in the real TH Sarabun New. What is embedded, for the
+machines without it:
+
+- the office's own TH Sarabun files when it supplied them (``FontSet.stand_in`` False),
+  under the run font's name;
+- otherwise a stand-in: Google's Sarabun resized to TH Sarabun's scale
+  (``fonts.at_th_sarabun_scale``: the em 1/0.653 times as large, TH Sarabun New's vertical
+  metrics) and *named* ``layout.font_name``. Embedded under Sarabun's own name it would never
+  be used for runs that ask for TH Sarabun New, and unresized it would set the 16 pt letter
+  1.53 times too wide. Named and sized so, a machine without TH Sarabun New draws the
+  letter at the size, line breaks and pages it has with the real font.
+
+The line pitch is ``layout.line_pitch_pt`` set exactly (Word's single spacing of TH Sarabun
+New 16 pt, as the PDF's line height): the same lines per page as the PDF. Word and
+LibreOffice put an exact line's baseline 0.8 of the pitch below its top, the PDF a little
+higher (half-leading and the font's ascent): the lines of the DOCX stand about 3 pt lower
+than the PDF's, in line boxes at the same places, so that both break pages alike.
+
 Equal input gives equal bytes: fixed zip timestamps, font keys derived from the font bytes,
 pictures rasterised by the same code every time.
 
@@ -40,9 +61,9 @@ from typing import Any
 
 from letters import thai
 from letters.config import Layout
-from letters.content import Copy, Run, Text, plain
+from letters.content import Copy, Entry, Run, Text, plain
 from letters.errors import OutputError
-from letters.fonts import FAMILY, FontSet
+from letters.fonts import FAMILY, FontSet, at_th_sarabun_scale, rename_font
 from letters.render import _LABEL_GAP_EM as LABEL_GAP_EM
 from letters.render import CM
 
@@ -54,7 +75,10 @@ STAMP_BOTTOM_CM = 0.1  # ... and from its bottom edge
 SPEED_LINE_EM = 1.2  # line heights of the speed and secrecy stamps
 SECRECY_LINE_EM = 1.1
 SLOGAN_BOTTOM_CM = 0.35  # the slogan's line box from the paper's bottom edge
-SMALL_LINE_EM = 1.2  # the line height of the page number and the slogan
+SMALL_LINE_EM = 1.2  # the line height of the slogan
+PAGE_NUMBER_RISE_PT = 3.0  # the page number's line box above its place (render.py's "- 3")
+# Word and LibreOffice set a line of exact height h with its baseline 0.8 h below its top.
+EXACT_BASELINE = 0.8
 WATERMARK_PT = 150.0
 WATERMARK_TOP_CM = 9.0  # the watermark's line box from the text block's top
 WATERMARK_OPACITY = 0.12
@@ -66,7 +90,21 @@ PLACEHOLDER_CSS = (
 PLACEHOLDER_TEXT = ("ตราครุฑ", "(ไม่พบไฟล์", "emblem missing)")
 
 PICTURE_DPI = 600  # SVG pictures become PNG at this resolution
-PAGE_FIELD = "PAGE \\* ThaiArabic"  # Word shows ๒; LibreOffice 7.4 shows ข (its import bug)
+# The page number of pages 2 on, in Thai digits. ECMA-376 Part 1, 17.16.4.3: the switch
+# "\* ThaiArabic" formats a field's number in Thai digits, whatever the section's page number
+# format; Word honours it. LibreOffice (7.4 and later) reads ThaiArabic as Thai *letters*
+# (ข for 2), the section format w:pgNumType "thaiNumbers" as decimal (2), and has no DOCX
+# form at all of its own Thai-digit numbering (writerfilter's ConvertNumberingType and
+# lcl_ParseNumberingType). So the field sits in an mc:AlternateContent (ECMA-376 Part 3;
+# Part 4 allows it anywhere in WordprocessingML): its Choice requires wp14, the Word 2010
+# namespace, which Word 2010 and later understand and take; LibreOffice takes only Choices
+# requiring wps, wpg, w14 or wpc, so it reads the Fallback, the field's result as text:
+# ๒, right on page 2 of the letters of two pages (nearly all of them, TH Sarabun's 33 lines a
+# page); LibreOffice shows ๒ on the later pages of a longer letter too. Word 2007 (no wp14)
+# would take the Fallback as well.
+PAGE_FIELD = "PAGE \\* ThaiArabic"
+PAGE_CHOICE = "wp14"
+PAGE_CHOICE_NS = "http://schemas.microsoft.com/office/word/2010/wordprocessingDrawing"
 THAI = "th-TH"
 TWIPS_PER_PT = 20
 EMU_PER_PT = 12700
@@ -131,7 +169,8 @@ def _emu(pt: float) -> int:
 
 
 class Metrics:
-    """Advance widths of one font file: enough to place tab stops and indents."""
+    """Advance widths and line metrics of one font file: enough to place tab stops, indents
+    and lines where the PDF has them."""
 
     def __init__(self, path: Path) -> None:
         from fontTools.ttLib import TTFont
@@ -142,7 +181,16 @@ class Metrics:
         hmtx = font["hmtx"]
         self.advance = {name: int(hmtx[name][0]) for name in set(self.cmap.values())}
         self.missing = int(hmtx[font.getGlyphOrder()[0]][0])
-        self.family = str(font["name"].getDebugName(1) or path.stem)
+        # Ascent and descent in em, as the PDF's layout (HarfBuzz) reads them: the typographic
+        # ones when the font asks for them, else hhea's, else the Windows ones.
+        hhea, os2 = font["hhea"], font["OS/2"]
+        if os2.fsSelection & 1 << 7:
+            ascent, descent = os2.sTypoAscender, -os2.sTypoDescender
+        elif hhea.ascent or hhea.descent:
+            ascent, descent = hhea.ascent, -hhea.descent
+        else:
+            ascent, descent = os2.usWinAscent, os2.usWinDescent
+        self.ascent, self.descent = int(ascent) / self.units, int(descent) / self.units
         font.close()
 
     def width(self, text: str, size_pt: float) -> float:
@@ -179,6 +227,41 @@ PANOSE = (
     "bMidline",
     "bXHeight",
 )
+
+
+def _embedded_files(fonts: FontSet, family: str) -> dict[str, Path]:
+    """The regular and bold files the DOCX carries: the office's own, else Sarabun resized to
+    TH Sarabun's scale and named ``family`` (the stand-in, see the module text)."""
+    if not fonts.stand_in:
+        regular, bold = fonts.file(400).path, fonts.file(700).path
+        return {"Regular": regular} | ({"Bold": bold} if bold != regular else {})
+    import fontpkg
+
+    return {
+        kind: at_th_sarabun_scale(
+            Path(fontpkg.path("sarabun", weight=weight, style="normal")), family
+        )
+        for kind, weight in (("Regular", 400), ("Bold", 700))
+    }
+
+
+def _named(raw: bytes, family: str) -> bytes:
+    """The font file ``raw`` with ``family`` as its family name; unchanged when it has it
+    (an office's TH Sarabun New, the stand-in). An office's TH SarabunPSK under a layout
+    that names TH Sarabun New is embedded renamed, or no application would use it."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(raw), lazy=True)
+    try:
+        names = font["name"]
+        if {names.getDebugName(1), names.getDebugName(16) or family} == {family}:
+            return raw
+        rename_font(font, family)
+        out = io.BytesIO()
+        font.save(out)
+        return out.getvalue()
+    finally:
+        font.close()
 
 
 def _font_description(path: Path) -> str:
@@ -218,6 +301,7 @@ class Para:
 
     jc: str | None = None
     before_pt: float = 0.0
+    after_pt: float = 0.0
     line_pt: float | None = None  # exact line height; None: the Normal style's pitch
     single: bool = False  # the font's own line height instead
     left_pt: float = 0.0
@@ -264,7 +348,7 @@ class Builder:
             tabs = _element("w:tabs")
             tabs.append(_element("w:tab", val="left", pos=_twips(para.tab_pt)))
             ppr.append(tabs)
-        spacing = _element("w:spacing", before=_twips(para.before_pt), after="0")
+        spacing = _element("w:spacing", before=_twips(para.before_pt), after=_twips(para.after_pt))
         if para.single:
             spacing.set(qn("w:line"), "240")
             spacing.set(qn("w:lineRule"), "auto")
@@ -339,6 +423,20 @@ class Builder:
         part(_element("w:fldChar", fldCharType="separate"))
         self.run(p, shown)
         part(_element("w:fldChar", fldCharType="end"))
+
+    def page_number(self, p: Any, shown: str) -> None:
+        """The page number in Thai digits: for Word the ``PAGE_FIELD``, for LibreOffice (the
+        alternate content's Fallback) ``shown`` as text (see ``PAGE_FIELD``)."""
+        from docx.oxml import parse_xml
+
+        alternate = parse_xml(
+            f'<mc:AlternateContent {_xmlns("mc")} xmlns:{PAGE_CHOICE}="{PAGE_CHOICE_NS}">'
+            f'<mc:Choice Requires="{PAGE_CHOICE}"/><mc:Fallback/></mc:AlternateContent>'
+        )
+        choice, fallback = alternate
+        self.field(choice, PAGE_FIELD, shown)
+        self.run(fallback, shown)
+        p.append(alternate)
 
 
 # --- pictures ----------------------------------------------------------------------------
@@ -458,18 +556,18 @@ class DocxRenderer:
         self.layout = layout
         self.fonts = fonts
         self.author = author
-        self.regular = fonts.file(400).path
-        self.bold = fonts.file(700).path
-        files = {"Regular": self.regular}
-        if self.bold != self.regular:
-            files["Bold"] = self.bold
+        # The font every run names; the files embedded carry that name (module text).
+        self.family = layout.font_name
         self.embedded: dict[str, tuple[str, bytes]] = {}
         try:
+            files = _embedded_files(fonts, self.family)
+            self.regular = files["Regular"]
+            self.bold = files.get("Bold", self.regular)
             self.metrics = Metrics(self.regular)
             self.bold_metrics = Metrics(self.bold)
             self.font_description = _font_description(self.regular)
             for kind, path in files.items():
-                raw = path.read_bytes()
+                raw = _named(path.read_bytes(), self.family)
                 key = font_key(raw)
                 self.embedded[kind] = (key, obfuscate(raw, key))
         except Exception as exc:  # fontTools raises its own errors for broken files
@@ -477,7 +575,6 @@ class DocxRenderer:
                 f"{fonts.name}: อ่านไฟล์ฟอนต์ไม่ได้ (cannot read font): {exc}; "
                 "ตรวจไฟล์ในโฟลเดอร์ fonts/ ข้าง config.yaml"
             ) from None
-        self.family = self.metrics.family
         self.pictures = Pictures(fonts)
         self.masters = max(masters, 0)
         # Letters by form (everything printed but the addressee, and the date): _SEEN once,
@@ -499,6 +596,23 @@ class DocxRenderer:
     def width(self, text: str, style: Style | None = None) -> float:
         style = style or Style(self.layout.font_size_pt)
         return (self.bold_metrics if style.bold else self.metrics).width(text, style.size_pt)
+
+    def lift(self, line_pt: float, size_pt: float | None = None) -> float:
+        """How much higher the PDF sets the baseline in a line box ``line_pt`` high (text of
+        ``size_pt``, else the letter's size) than Word and LibreOffice in an exact line of
+        that height: the PDF splits the leading evenly above the font's ascent and below its
+        descent."""
+        m, size = self.metrics, size_pt or self.layout.font_size_pt
+        pdf = (line_pt - (m.ascent + m.descent) * size) / 2 + m.ascent * size
+        return EXACT_BASELINE * line_pt - pdf
+
+    @property
+    def page_number_top_pt(self) -> float:
+        """The top of the page number's line box in the PDF, from the paper's top edge
+        (render.py: its glyphs' top ``page_number_top_cm`` down)."""
+        L = self.layout
+        half_leading = (L.line_pitch_pt - L.font_size_pt) / 2
+        return L.page_number_top_cm * CM - half_leading - PAGE_NUMBER_RISE_PT
 
     @property
     def masters_held(self) -> int:
@@ -598,7 +712,7 @@ class DocxRenderer:
             lang.set(qn("w:bidi"), THAI)
 
     def _section(self, document: Any) -> None:
-        from docx.shared import Cm
+        from docx.shared import Cm, Pt
 
         L = self.layout
         section = document.sections[0]
@@ -608,7 +722,8 @@ class DocxRenderer:
         section.right_margin = Cm(L.margin_right_cm)
         section.top_margin = Cm(L.margin_top_cm)
         section.bottom_margin = Cm(L.margin_bottom_cm)
-        section.header_distance = Cm(L.page_number_top_cm)
+        # The header's line is the page number's: its baseline where the PDF has it.
+        section.header_distance = Pt(max(self.page_number_top_pt - self.lift(L.line_pitch_pt), 0))
         section.footer_distance = Cm(SLOGAN_BOTTOM_CM)
         section.gutter = 0
         section.different_first_page_header_footer = True
@@ -686,31 +801,36 @@ class DocxRenderer:
         L = self.layout
         header = _story(document.sections[0].header)
         before, _, after = L.page_number.partition("{n}")
-        p = b.paragraph(header, Para(jc="center", line_pt=L.font_size_pt * SMALL_LINE_EM))
+        p = b.paragraph(header, Para(jc="center", line_pt=L.line_pitch_pt))
         b.run(p, thai.thai_digits(before))
-        b.field(p, PAGE_FIELD, thai.thai_number(2))
+        b.page_number(p, thai.thai_number(2))
         b.run(p, thai.thai_digits(after))
         self._secrecy(p, b, copy, ids, top=True)
         if copy.draft:
             self._watermark(p, b, next(ids))
 
     def _footers(self, document: Any, b: Builder, copy: Copy, ids: Iterator[int]) -> None:
+        """Every footer starts one line above the bottom margin, so that the text block of
+        every page ends a line higher: the PDF gives that line to the catch-word on every page
+        but the last (Word cannot tell a page's next word), and a page of the DOCX breaks
+        where the PDF's does. The line is left empty, right-aligned as the catch-word."""
         L = self.layout
         section = document.sections[0]
+        room = L.margin_bottom_cm * CM - SLOGAN_BOTTOM_CM * CM  # the footer's, below the line
+        catchword = Para(jc="right", line_pt=L.line_pitch_pt)
         first = _story(section.first_page_footer)
-        # The slogan is centred on the paper, as in the PDF, not on the text block.
-        slogan = Para(
-            jc="center",
-            line_pt=L.font_size_pt * SMALL_LINE_EM,
-            left_pt=-L.margin_left_cm * CM,
-            right_pt=-L.margin_right_cm * CM,
-        )
-        p = b.paragraph(first, slogan)
+        # The slogan is centred on the text block, as in the PDF; its line box ends
+        # SLOGAN_BOTTOM_CM above the paper's edge (the footer's distance), its baseline where
+        # the PDF has it.
+        height = L.font_size_pt * SMALL_LINE_EM
+        lift = max(self.lift(height), 0)
+        b.paragraph(first, dataclasses.replace(catchword, after_pt=max(room - height - lift, 0)))
+        p = b.paragraph(first, Para(jc="center", line_pt=height, after_pt=lift))
         if copy.slogan:
             b.run(p, copy.slogan)
         self._secrecy(p, b, copy, ids, top=False)
         later = _story(section.footer)
-        p = b.paragraph(later, Para(line_pt=L.font_size_pt * SMALL_LINE_EM))
+        p = b.paragraph(later, dataclasses.replace(catchword, after_pt=room))
         self._secrecy(p, b, copy, ids, top=False)
 
     def _secrecy(self, p: Any, b: Builder, copy: Copy, ids: Iterator[int], *, top: bool) -> None:
@@ -735,16 +855,18 @@ class DocxRenderer:
         """Red bold text in a borderless box as wide as the text block, anchored to the page.
 
         ``anchor`` "b" keeps the text's line on the box's bottom whatever line height the
-        application gives the font.
+        application gives the font. ``top_pt`` is the PDF's line box; the box stands higher
+        by the baselines' difference, so that the text stands where the PDF has it.
         """
         from docx.oxml import parse_xml
 
         style = Style(self.layout.stamp_size_pt, bold=True, color=RED)
+        top = top_pt - self.lift(height_pt, style.size_pt)
         width = _emu(self.text_width_pt)
         box = parse_xml(
             f"<mc:AlternateContent {_xmlns('mc', 'w', 'wp', 'a', 'wps')}>"
             '<mc:Choice Requires="wps"><w:drawing>'
-            + _anchor_open(pid, "ตราประทับ", text, align, top_pt, width, _emu(height_pt))
+            + _anchor_open(pid, "ตราประทับ", text, align, top, width, _emu(height_pt))
             + '<a:graphic><a:graphicData uri="'
             'http://schemas.microsoft.com/office/word/2010/wordprocessingShape"><wps:wsp>'
             '<wps:cNvSpPr txBox="1"/><wps:spPr><a:xfrm><a:off x="0" y="0"/>'
@@ -871,13 +993,14 @@ class DocxRenderer:
                 keep_next=i == len(copy.body) - 1,  # its last lines go with the ending
             )
             b.line(body, para, plain(block.text))
-        # The ending stays on one page: closing, close, signature, unit, สำเนาส่ง.
+        # As the PDF holds them together: the last body lines (two, with widow control), the
+        # closing, the complimentary close and the signature block on one page; the unit's
+        # lines together, and สำเนาส่ง; nothing else.
         closing = Para(
             jc="thaiDistribute",
             before_pt=L.paragraph_space_pt,
             first_pt=L.indent_cm * CM,
             keep_next=True,
-            keep_lines=True,
         )
         b.line(body, closing, plain(copy.closing))
         close = Para(left_pt=width / 2, before_pt=L.close_space_pt, keep_next=True)
@@ -891,14 +1014,12 @@ class DocxRenderer:
         )
         if copy.signature is not None and not copy.draft:
             self._signature(document.part, space, b, copy.signature, next(ids))
-        for line in (copy.signer_name, *copy.signer_positions):
-            b.line(body, centred, line)
-        tail = [
-            (Para(before_pt=L.line_pitch_pt if i == 0 else 0), t) for i, t in enumerate(copy.unit)
-        ]
-        for i, (para, line) in enumerate(tail):
-            last = i == len(tail) - 1 and not copy.copies
-            b.line(body, Para(before_pt=para.before_pt, keep_next=not last), line)
+        signer = (copy.signer_name, *copy.signer_positions)
+        for i, line in enumerate(signer):
+            b.line(body, dataclasses.replace(centred, keep_next=i < len(signer) - 1), line)
+        for i, line in enumerate(copy.unit):
+            before = L.line_pitch_pt if i == 0 else 0
+            b.line(body, Para(before_pt=before, keep_next=i < len(copy.unit) - 1), line)
         if copy.copies:
             self._labelled(body, b, "สำเนาส่ง", copy.copies, keep_together=True)
 
@@ -907,27 +1028,36 @@ class DocxRenderer:
         body: Any,
         b: Builder,
         label: str,
-        lines: Sequence[Text | str],
+        lines: Sequence[Text | str | Entry],
         *,
         keep_together: bool = False,
     ) -> None:
-        """``label  text``: wrapped lines and later entries align after the label."""
+        """``label  text``: wrapped lines and later entries align after the label; a numbered
+        entry's wrapped lines hang under its text, not under its number."""
         L = self.layout
-        hang = self.width(label) + LABEL_GAP_EM * L.font_size_pt
+        gap = LABEL_GAP_EM * L.font_size_pt
+        hang = self.width(label) + gap
+        numbers = [e.number for e in lines if isinstance(e, Entry) and e.number]
+        text_at = hang + (max(self.width(n) for n in numbers) + gap if numbers else 0)
         for i, line in enumerate(lines):
             keep = keep_together and i < len(lines) - 1
-            text = line if isinstance(line, str) else plain(line)
-            if i == 0:
-                para = Para(
-                    before_pt=L.part_space_pt,
-                    left_pt=hang,
-                    first_pt=-hang,
-                    tab_pt=hang,
-                    keep_next=keep,
-                )
-                b.line(body, para, f"{label}\t{text}")
+            number = line.number if isinstance(line, Entry) else ""
+            if isinstance(line, Entry):
+                text = plain(line.text)
             else:
-                b.line(body, Para(left_pt=hang, keep_next=keep), text)
+                text = line if isinstance(line, str) else plain(line)
+            lead = f"{label}\t" if i == 0 else "\t"
+            if number:
+                lead += f"{number}\t"
+            para = Para(
+                before_pt=L.part_space_pt if i == 0 else 0,
+                left_pt=text_at,
+                first_pt=-text_at,
+                tab_pt=hang,
+                keep_next=keep,
+            )
+            # The tab stop at the label's end, then the hanging indent's own stop at the text.
+            b.line(body, para, lead + text)
 
     def _signature(self, part: Any, p: Any, b: Builder, path: Path, pid: int) -> None:
         from docx.shared import Cm
