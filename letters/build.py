@@ -312,16 +312,15 @@ def write_folder(
                 bundles,
             )
         else:
-            renderers: list[_Renderers] = []
-
-            def job() -> _Job:
-                renderers.append(_Renderers(letter, letter_fonts(letter.config.folder), formats))
-                return _Job(letter, formats, renderers[0], bundles=bundles)
-
-            built = _write_copies(items, formats, job, staging, progress)
-            if listed:
-                fonts = renderers[0].fonts if renderers else letter_fonts(letter.config.folder)
-                written = _checklist(letter, fonts, staging, checklist_progress, today)
+            built, written = _write_here(
+                letter,
+                items,
+                formats,
+                staging,
+                progress,
+                (checklist_progress, today) if listed else None,
+                bundles,
+            )
         _keep_others(folder, staging, only, built, directive_id)
         _manifest(letter, staging, built, written, directive_id)
         _replace(staging, folder)
@@ -444,25 +443,98 @@ class _Job:
         return _Done(task.index, built, data)
 
 
-def _write_copies(
+def _write_here(
+    letter: Letter,
     items: Sequence[Item],
     formats: Sequence[str],
-    job: Callable[[], _Job],
     staging: Path,
     progress: Progress | None,
-) -> list[BuiltLetter]:
-    """Every recipient's files, one after the other, in this process."""
+    checklist: tuple[Mapping[str, RecipientProgress] | None, dt.date | None] | None,
+    bundles: bool,
+) -> tuple[list[BuiltLetter], list[Path]]:
+    """Every recipient's files, one after the other in this process: the PDF letters, reply
+    forms and bundles. The DOCX letters and the checklist, which need none of them, are made
+    at the same time by one more process (``_side``) that sets up only their renderers; each
+    renderer is set up once, in one process."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _SIDE
     (staging / "letters").mkdir()
     (staging / "bundles").mkdir()
-    renderer = job()
-    built: list[BuiltLetter] = []
-    for i, item in enumerate(items, 1):
-        done = renderer.recipient(_Task(i - 1, item.copy()))
-        _write_done(staging, done)
-        built.append(done.built)
-        if progress:
-            progress(i, len(items), done.built.name)
-    return built
+    aside = ("docx",) if "docx" in formats else ()
+    pool = None
+    if aside or checklist is not None:
+        _SIDE = (letter, tuple(items), aside, staging, checklist)
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    try:
+        # Both processes lay out with WeasyPrint: it is imported (0.4 s) once, before the fork.
+        import weasyprint  # noqa: F401
+
+        side = pool.submit(_side) if pool is not None else None
+        here = tuple(f for f in formats if f not in aside)
+        renderers = _Renderers(letter, letter_fonts(letter.config.folder), here)
+        job = _Job(letter, here, renderers, bundles=bundles)
+        built: list[BuiltLetter] = []
+        for i, item in enumerate(items, 1):
+            done = job.recipient(_Task(i - 1, item.copy()))
+            _write_done(staging, done)
+            built.append(done.built)
+            if progress:
+                progress(i, len(items), done.built.name)
+        documents, written = side.result() if side is not None else ([], [])
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        _SIDE = None
+    if pool is not None:
+        pool.shutdown(wait=True)
+    for letter_built, document in zip(built, documents, strict=False):
+        files = {"pdf": letter_built.files.get("pdf"), "docx": document}
+        files.update(letter_built.files)
+        letter_built.files = {k: v for k, v in files.items() if v is not None}
+    return built, written
+
+
+# What the side process of a build in this process makes, inherited by fork (not sent):
+# the letter, its recipients, the formats it makes, the staging folder, the checklist's data.
+_SIDE: (
+    tuple[
+        Letter,
+        tuple[Item, ...],
+        tuple[str, ...],
+        Path,
+        tuple[Mapping[str, RecipientProgress] | None, dt.date | None] | None,
+    ]
+    | None
+) = None
+
+
+def _side() -> tuple[list[Path], list[Path]]:
+    """The DOCX letters and the checklist, written into the staging folder; returns their
+    paths inside it (the DOCX in the order of the recipients)."""
+    _die_with_parent()
+    assert _SIDE is not None
+    letter, items, formats, staging, checklist = _SIDE
+    fonts = letter_fonts(letter.config.folder)
+    documents: list[Path] = []
+    if "docx" in formats:
+        from letters.word import DocxRenderer
+
+        model = letter.config.model
+        renderer = DocxRenderer(model.layout, fonts, author=model.office.name)
+        last: tuple[tuple[object, ...], bytes] | None = None
+        for item in items:
+            copy = item.copy()
+            if last is None or last[0] != copy.identity():  # a circular: one letter for all
+                last = (copy.identity(), renderer.render(copy, letter.directive.date))
+            documents.append(
+                _put(staging, Path("letters") / f"{file_stem(copy.recipient)}.docx", last[1])
+            )
+    written = _checklist(letter, fonts, staging, *checklist) if checklist is not None else []
+    return documents, written
 
 
 def _write_done(staging: Path, done: _Done) -> None:

@@ -1,9 +1,10 @@
 """Copies of a letter to PDF: Jinja2 template, WeasyPrint, Thai-distributed justification.
 
 One ``PdfRenderer`` serves a whole build: the font configuration, the template and the
-justification hook are set up once. Letters of more than one page are laid out twice: the
-first layout tells the first word of each page, the second prints it as the catch-word of
-the page before (margin boxes do not move the text, so both layouts break alike).
+justification hook are set up once. A letter is laid out once: its catch-words (the first
+word of each later page) have a line of their own at the foot of every page, so they move no
+text; known from that layout, they are set alone on pages of their own and drawn over the
+letter's.
 
 A letter addressed to each member of a group is the same pages for everyone but the
 addressee. Such copies are overprinted (``Overprinter``): the letter is laid out and written
@@ -85,7 +86,8 @@ class PdfRenderer:
         self.template = template_environment().get_template("letter.html.j2")
         self.overprinter = Overprinter(fonts, self.font_config)
         self._base = str(resource_dir("templates"))
-        self._words: tuple[str, ...] = ()  # the catch-words of the copy rendered last
+        # The catch-words of recent letters, alone on their pages: (words, pages, date) -> PDF.
+        self._overlays: dict[tuple[object, ...], bytes] = {}
 
     def html(
         self,
@@ -94,9 +96,11 @@ class PdfRenderer:
         catchwords: dict[int, str],
         *,
         blank_addressee: bool = False,
+        overlay_pages: int = 0,
     ) -> str:
         """The letter's HTML; ``catchwords``: the catch-word at the foot of each page
-        (1-based) but the last."""
+        (1-based) but the last. ``overlay_pages``: only the catch-words, on that many pages
+        (drawn over the letter's)."""
         layout = self.layout
         before, _, after = layout.page_number.partition("{n}")
         font_pt = layout.font_size_pt
@@ -123,6 +127,7 @@ class PdfRenderer:
             # edge: its last line is the catch-word's.
             foot_pt=round(layout.margin_bottom_cm * CM + layout.line_pitch_pt, 3),
             blank_fill=blank_addressee,
+            overlay_pages=overlay_pages,
         )
 
     def render(self, copy: Copy, created: dt.date) -> Rendered:
@@ -142,41 +147,48 @@ class PdfRenderer:
     def render_whole(self, copy: Copy, created: dt.date) -> Rendered:
         """The copy laid out and written as one document."""
         document, words = self._laid_out(copy, created, blank=False)
-        return Rendered(write_pdf(document, created), len(document.pages), words)
+        return Rendered(self._written(copy, document, words, created), len(document.pages), words)
 
     def _form(self, copy: Copy, created: dt.date) -> Form | None:
         document, words = self._laid_out(copy, created, blank=True)
         slot = find_slot(document, "addressee")
         if slot is None:
             return None
-        return Form(write_pdf(document, created), len(document.pages), slot, slot, words)
+        pdf = self._written(copy, document, words, created)
+        return Form(pdf, len(document.pages), slot, slot, words)
+
+    def _written(
+        self, copy: Copy, document: Any, words: tuple[str, ...], created: dt.date
+    ) -> bytes:
+        """The laid-out letter as PDF, with its catch-words drawn over its pages: they have a
+        line of their own at the foot of every page and move no text, so the letter is laid
+        out once, and the catch-words, known from that layout, alone on pages of its own."""
+        pdf = write_pdf(document, created)
+        if not words:
+            return pdf
+        key = (words, len(document.pages), created)
+        over = self._overlays.get(key)
+        if over is None:
+            from weasyprint import HTML
+
+            catch = {i: word for i, word in enumerate(words, 1)}
+            source = self.html(copy, created, catch, overlay_pages=len(document.pages))
+            pages = HTML(string=source, base_url=self._base).render(font_config=self.font_config)
+            over = self._overlays[key] = write_pdf(pages, created)
+            while len(self._overlays) > 4:
+                del self._overlays[next(iter(self._overlays))]
+        return compose_pages(pdf, over, "Catch")
 
     def _laid_out(
         self, copy: Copy, created: dt.date, *, blank: bool
     ) -> tuple[Any, tuple[str, ...]]:
-        """The laid-out document and its catch-words. Copies of one build mostly break their
-        pages alike, so the previous copy's catch-words are tried first: when the pages show
-        that they are this copy's too, one layout is enough; otherwise the layout tells the
-        right ones (the catch-word has a line of its own on every page: it moves no text)
-        and the copy is laid out again."""
-        words = self._words
-        document = self._layout(copy, created, words, blank)
-        found = self._catchwords(document)
-        if found != words:
-            words = found
-            document = self._layout(copy, created, words, blank)
-        self._words = words
-        return document, words
-
-    def _layout(
-        self, copy: Copy, created: dt.date, words: tuple[str, ...], blank: bool = False
-    ) -> Any:
+        """The laid-out letter (without its catch-words) and its catch-words: the first word
+        of each page but the first."""
         from weasyprint import HTML
 
-        catch = {i: word for i, word in enumerate(words, 1)}
-        source = self.html(copy, created, catch, blank_addressee=blank)
-        html = HTML(string=source, base_url=self._base)
-        return html.render(font_config=self.font_config)
+        source = self.html(copy, created, {}, blank_addressee=blank)
+        document = HTML(string=source, base_url=self._base).render(font_config=self.font_config)
+        return document, self._catchwords(document)
 
     def _catchwords(self, document: Any) -> tuple[str, ...]:
         return tuple(
@@ -324,15 +336,16 @@ def compose(form: bytes, fill: bytes, page: int) -> bytes:
         return _saved(pdf)
 
 
-def compose_pages(base: bytes, over: bytes) -> bytes:
-    """Every page of ``base`` with the page of ``over`` of the same number drawn over it."""
+def compose_pages(base: bytes, over: bytes, name: str = "Fill") -> bytes:
+    """Every page of ``base`` with the page of ``over`` of the same number drawn over it
+    (as an XObject named ``name`` and a number)."""
     import pikepdf
 
     with pikepdf.open(io.BytesIO(base)) as pdf, pikepdf.open(io.BytesIO(over)) as top:
         if len(pdf.pages) != len(top.pages):
             raise ValueError(f"{len(top.pages)} pages to draw over {len(pdf.pages)}")
         for page, drawn in zip(pdf.pages, top.pages, strict=True):
-            _draw_over(pdf, page, drawn)
+            _draw_over(pdf, page, drawn, name)
         return _saved(pdf)
 
 
@@ -352,7 +365,7 @@ def join(documents: Sequence[bytes]) -> bytes:
                 other.close()
 
 
-def _draw_over(pdf: Any, page: Any, drawn: Any) -> None:
+def _draw_over(pdf: Any, page: Any, drawn: Any, prefix: str = "Fill") -> None:
     """``drawn`` (a page of another PDF) as a form XObject drawn after ``page``'s own
     content, which is wrapped in q/Q and copied as it is: nothing of it is decoded or
     compressed again. The page gets resources of its own (WeasyPrint's pages share theirs)."""
@@ -364,7 +377,9 @@ def _draw_over(pdf: Any, page: Any, drawn: Any) -> None:
     xobjects = pikepdf.Dictionary(
         {str(k): v for k, v in resources.get("/XObject", pikepdf.Dictionary()).items()}
     )
-    name = next(f"/Fill{i}" for i in range(len(xobjects) + 1) if f"/Fill{i}" not in xobjects)
+    name = next(
+        f"/{prefix}{i}" for i in range(len(xobjects) + 1) if f"/{prefix}{i}" not in xobjects
+    )
     xobjects[name] = xobject
     resources["/XObject"] = xobjects
     page.obj["/Resources"] = resources
