@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from letters import thai
 from letters.config import Layout
@@ -25,9 +25,6 @@ from letters.errors import OutputError
 from letters.fonts import FAMILY, FontSet
 from letters.render import CM, Form, Overprinter, template_environment
 from letters.resources import resource_dir
-
-if TYPE_CHECKING:
-    from pypdf import PdfReader
 
 A4_PT = (21.0 * CM, 29.7 * CM)
 LETTER_TITLE = "หนังสือ"
@@ -53,9 +50,8 @@ _ORIENT: dict[int, Callable[[float, float], _Matrix]] = {
 @dataclass(frozen=True)
 class _Part:
     title: str  # the outline entry, digits made Thai
-    reader: PdfReader
+    pdf: Any  # pikepdf.Pdf, open for the whole build: its pages are copied into each bundle
     pages: int
-    version: str  # the PDF header, e.g. "%PDF-1.7"
 
 
 class EnclosurePages:
@@ -84,74 +80,60 @@ class EnclosurePages:
 def make_bundle(letter_pdf: bytes, pages: EnclosurePages, reply_form_pdf: bytes | None) -> bytes:
     """The letter, then each enclosure in order, then the reply form, with an outline.
 
-    ``reply_form_pdf`` is None when the directive asks for no follow-up. The bundle keeps
-    the letter's document information (title, author, dates): equal input, equal bytes.
+    ``reply_form_pdf`` is None when the directive asks for no follow-up. The bundle is the
+    letter's document with the other pages added: it keeps the letter's document information
+    (title, author, dates) and language. Equal input, equal bytes.
     """
-    from pypdf.errors import PyPdfError
+    import pikepdf
 
     try:
-        with _quiet("pypdf"):  # its notes on odd but readable files mean nothing to a clerk
-            return _bundle(letter_pdf, pages, reply_form_pdf)
-    except (PyPdfError, ValueError, KeyError, TypeError) as exc:
+        return _bundle(letter_pdf, pages, reply_form_pdf)
+    except (pikepdf.PdfError, ValueError, KeyError, TypeError) as exc:
         raise OutputError(f"รวมไฟล์ชุดหนังสือไม่ได้ (cannot make the bundle): {exc}") from None
 
 
 def _bundle(letter_pdf: bytes, pages: EnclosurePages, reply_form_pdf: bytes | None) -> bytes:
-    from pypdf import PdfWriter
-    from pypdf.generic import NameObject
+    import pikepdf
 
-    letter = _reader(letter_pdf)
-    parts = [_Part(LETTER_TITLE, letter, len(letter.pages), letter.pdf_header)]
-    parts += pages._items()
-    if reply_form_pdf is not None:
-        form = _reader(reply_form_pdf)
-        parts.append(_Part(REPLY_FORM_TITLE, form, len(form.pages), form.pdf_header))
-    writer = PdfWriter()
-    for part in parts:
-        writer.append(part.reader, outline_item=part.title, import_outline=False)
-    writer.pdf_header = max((p.version for p in parts), key=_version).encode("ascii")
-    if letter.metadata:
-        writer.add_metadata({k: v for k, v in letter.metadata.items() if k != "/Producer"})
-    writer.page_mode = "/UseOutlines"
-    lang = letter.root_object.get("/Lang")
-    if lang is not None:
-        writer.root_object[NameObject("/Lang")] = lang
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    from letters.render import saved
+
+    with pikepdf.open(io.BytesIO(letter_pdf)) as pdf:
+        starts = [(LETTER_TITLE, 0)]
+        versions = [pdf.pdf_version]
+        for part in pages._items():
+            starts.append((part.title, len(pdf.pages)))
+            pdf.pages.extend(part.pdf.pages)
+            versions.append(part.pdf.pdf_version)
+        if reply_form_pdf is not None:
+            with pikepdf.open(io.BytesIO(reply_form_pdf)) as form:
+                starts.append((REPLY_FORM_TITLE, len(pdf.pages)))
+                pdf.pages.extend(form.pages)
+        with pdf.open_outline() as outline:
+            outline.root.extend(pikepdf.OutlineItem(title, page) for title, page in starts)
+        pdf.Root.PageMode = pikepdf.Name.UseOutlines
+        return saved(pdf, min_version=max(versions, key=_version))
 
 
-def _version(header: str) -> tuple[int, ...]:
-    digits = header.removeprefix("%PDF-")
+def _version(version: str) -> tuple[int, ...]:
     try:
-        return tuple(int(p) for p in digits.split("."))
+        return tuple(int(p) for p in version.split("."))
     except ValueError:
         return (1, 3)
 
 
-def _reader(data: bytes) -> PdfReader:
-    from pypdf import PdfReader
-
-    return PdfReader(io.BytesIO(data), strict=False)
-
-
 def _prepare(enclosure: Enclosure, layout: Layout) -> _Part:
-    from pypdf.errors import PyPdfError
+    import pikepdf
 
     file = enclosure.file
     try:
-        with _quiet("pypdf"):
-            data = file.data if file.kind == "pdf" else image_page(file, layout)
-            reader = _reader(data)
-            count = len(reader.pages)
-            for page in reader.pages:
-                page.get_contents()  # parse every page now, not once per bundle
-    except (PyPdfError, OSError, ValueError, KeyError, TypeError) as exc:
+        data = file.data if file.kind == "pdf" else image_page(file, layout)
+        pdf = pikepdf.open(io.BytesIO(data))
+    except (pikepdf.PdfError, OSError, ValueError, KeyError, TypeError) as exc:
         raise OutputError(
             f"{file.path}: จัดหน้าสิ่งที่ส่งมาด้วยไม่ได้ (cannot prepare the enclosure): {exc}; "
             "ลองบันทึกไฟล์นี้ใหม่เป็น PDF แล้วสร้างอีกครั้ง"
         ) from None
-    return _Part(thai.thai_digits(enclosure.title), reader, count, reader.pdf_header)
+    return _Part(thai.thai_digits(enclosure.title), pdf, len(pdf.pages))
 
 
 def text_block(layout: Layout) -> tuple[float, float, float, float]:
@@ -177,7 +159,9 @@ def image_page(file: LoadedFile, layout: Layout) -> bytes:
     """A one-page A4 PDF: the image upright, centred in the text block, scaled down to fit
     inside the margins and never enlarged beyond its own resolution."""
     import img2pdf
-    from pypdf import PdfWriter, Transformation
+    import pikepdf
+
+    from letters.render import saved
 
     orientation = _orientation(file.data)
     stored_w, stored_h = image_size_pt(file)
@@ -197,16 +181,17 @@ def image_page(file: LoadedFile, layout: Layout) -> bytes:
             first_frame_only=True,
             nodate=True,
         )
-    image = _reader(single).pages[0]
-    writer = PdfWriter()
-    page = writer.add_blank_page(*A4_PT)
     left = x0 + (box_w - upright_w * scale) / 2
     bottom = y0 + (box_h - upright_h * scale) / 2
-    matrix = Transformation(_ORIENT[orientation](w, h)).translate(left, bottom)
-    page.merge_transformed_page(image, matrix)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    a, b, c, d, e, f = _ORIENT[orientation](w, h)
+    with pikepdf.open(io.BytesIO(single)) as image, pikepdf.new() as pdf:
+        pdf.add_blank_page(page_size=A4_PT)
+        page = pdf.pages[0]
+        drawn = pdf.copy_foreign(image.pages[0].as_form_xobject())
+        page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=drawn))
+        matrix = f"{a:g} {b:g} {c:g} {d:g} {e + left:.4f} {f + bottom:.4f} cm"
+        page.Contents = pdf.make_stream(f"q {matrix} /Im0 Do Q".encode())
+        return saved(pdf)
 
 
 def _orientation(data: bytes) -> int:

@@ -228,32 +228,34 @@ def print_file(jobs: Sequence[PrintJob], *, duplex: bool, out: Path) -> Path:
     last), so that every bundle starts on the front of a new sheet. Equal input, equal bytes.
     The file is written beside ``out`` and moved into place when complete.
     """
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.errors import PyPdfError
+    import pikepdf
+
+    from letters.render import saved
 
     if not jobs:
         raise DispatchError("ไม่มีชุดหนังสือให้พิมพ์ (nothing to print): สร้างด้วย letters build ก่อน")
     _check_files(jobs, "ยังไม่ได้เขียนไฟล์")
-    writer = PdfWriter()
-    for index, job in enumerate(jobs):
-        try:
-            reader = PdfReader(io.BytesIO(job.bundle.read_bytes()), strict=False)
-            first = len(writer.pages)
-            writer.append(reader, import_outline=False)
-            count = len(writer.pages) - first
-        except (PyPdfError, OSError, ValueError, KeyError, TypeError) as exc:
-            raise DispatchError(
-                f"{job.bundle}: อ่านไฟล์ชุดหนังสือไม่ได้ (cannot read bundle): {exc}; "
-                "สร้างใหม่ด้วย letters build แล้วสั่งอีกครั้ง"
-            ) from None
-        writer.add_outline_item(title=thai.thai_digits(f"{job.code} {job.name}"), page_number=first)
-        if duplex and count % 2 == 1 and index < len(jobs) - 1:
-            box = writer.pages[-1].mediabox
-            writer.add_blank_page(float(box.width), float(box.height))
-    writer.page_mode = "/UseOutlines"
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    _write_atomically(out, buffer.getvalue())
+    with pikepdf.new() as pdf:
+        starts = []
+        for index, job in enumerate(jobs):
+            first = len(pdf.pages)
+            try:
+                with pikepdf.open(io.BytesIO(job.bundle.read_bytes())) as bundle:
+                    pdf.pages.extend(bundle.pages)
+            except (pikepdf.PdfError, OSError, ValueError, KeyError, TypeError) as exc:
+                raise DispatchError(
+                    f"{job.bundle}: อ่านไฟล์ชุดหนังสือไม่ได้ (cannot read bundle): {exc}; "
+                    "สร้างใหม่ด้วย letters build แล้วสั่งอีกครั้ง"
+                ) from None
+            starts.append((thai.thai_digits(f"{job.code} {job.name}"), first))
+            if duplex and (len(pdf.pages) - first) % 2 == 1 and index < len(jobs) - 1:
+                box = pdf.pages[-1].mediabox
+                pdf.add_blank_page(page_size=(float(box[2] - box[0]), float(box[3] - box[1])))
+        with pdf.open_outline() as outline:
+            outline.root.extend(pikepdf.OutlineItem(title, page) for title, page in starts)
+        pdf.Root.PageMode = pikepdf.Name.UseOutlines
+        data = saved(pdf)
+    _write_atomically(out, data)
     return out
 
 

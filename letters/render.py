@@ -333,7 +333,7 @@ def compose(form: bytes, fill: bytes, page: int) -> bytes:
 
     with pikepdf.open(io.BytesIO(form)) as pdf, pikepdf.open(io.BytesIO(fill)) as over:
         _draw_over(pdf, pdf.pages[page], over.pages[0])
-        return _saved(pdf)
+        return saved(pdf)
 
 
 def compose_pages(base: bytes, over: bytes, name: str = "Fill") -> bytes:
@@ -346,7 +346,7 @@ def compose_pages(base: bytes, over: bytes, name: str = "Fill") -> bytes:
             raise ValueError(f"{len(top.pages)} pages to draw over {len(pdf.pages)}")
         for page, drawn in zip(pdf.pages, top.pages, strict=True):
             _draw_over(pdf, page, drawn, name)
-        return _saved(pdf)
+        return saved(pdf)
 
 
 def join(documents: Sequence[bytes]) -> bytes:
@@ -359,7 +359,7 @@ def join(documents: Sequence[bytes]) -> bytes:
         try:
             for other in others:
                 pdf.pages.extend(other.pages)
-            return _saved(pdf)
+            return saved(pdf)
         finally:
             for other in others:
                 other.close()
@@ -387,9 +387,10 @@ def _draw_over(pdf: Any, page: Any, drawn: Any, prefix: str = "Fill") -> None:
     page.contents_add(pikepdf.Stream(pdf, b"Q\nq\n" + name.encode() + b" Do\nQ\n"))
 
 
-def _saved(pdf: Any) -> bytes:
+def saved(pdf: Any, min_version: str = "") -> bytes:
+    """A pikepdf document's bytes: equal documents, equal bytes (no random file ID)."""
     out = io.BytesIO()
-    pdf.save(out, deterministic_id=True, fix_metadata_version=False)
+    pdf.save(out, deterministic_id=True, fix_metadata_version=False, min_version=min_version)
     return out.getvalue()
 
 

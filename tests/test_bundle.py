@@ -20,7 +20,7 @@ from typing import Any
 
 import pdfplumber
 import pytest
-from conftest import shared_path
+from conftest import CONFIG, EXAMPLE, Reference, draw_emblem
 from pdfgeometry import A4, PT_PER_CM, lines, overprinted, pixels, squash
 from PIL import Image
 from pypdf import PdfReader
@@ -67,11 +67,9 @@ def _renderers(letter: Letter) -> tuple[PdfRenderer, ReplyFormRenderer]:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The reference directive's 9 bundles, made as the build makes them."""
-    letter = load_letter(
-        shared_path("examples", "line-at", "directive.yaml"), shared_path("examples", "config.yaml")
-    )
+def reference(tmp_path_factory: pytest.TempPathFactory, reference_office: Reference) -> Built:
+    """The example directive's 9 bundles, made as the build makes them."""
+    letter = load_letter(reference_office.directive, reference_office.config)
     renderer, forms = _renderers(letter)
     pages = EnclosurePages(letter.enclosures, letter.config.model.layout)
     folder = tmp_path_factory.mktemp("bundles")
@@ -165,12 +163,27 @@ def test_card_on_a4_inside_margins_at_its_own_resolution(reference: Built) -> No
     assert image["x0"] >= LEFT - 0.5 and image["x1"] <= RIGHT + 0.5
     assert image["top"] >= TOP - 0.5 and image["bottom"] <= BOTTOM + 0.5
     assert (image["x0"] + image["x1"]) / 2 == pytest.approx(CENTRE, abs=0.5)
-    # 709 x 473 px at 150 dpi fit the text block: printed at their own size, no larger.
-    assert image["srcsize"] == card.size_px
+    assert image["srcsize"] == card.size_px  # the file's own pixels, not resampled
+    # The example's card (1200 x 800 px at 150 dpi) is wider at its own size than the text
+    # block: scaled down to the block's width, in proportion.
     width_pt = card.size_px[0] / card.dpi[0] * 72
     height_pt = card.size_px[1] / card.dpi[1] * 72
-    assert image["width"] == pytest.approx(width_pt, abs=0.5)
-    assert image["height"] == pytest.approx(height_pt, abs=0.5)
+    assert width_pt > RIGHT - LEFT
+    assert image["width"] == pytest.approx(RIGHT - LEFT, abs=0.5)
+    assert image["height"] == pytest.approx(height_pt * (RIGHT - LEFT) / width_pt, abs=0.5)
+
+
+def test_card_that_fits_is_printed_at_its_own_resolution(tmp_path: Path) -> None:
+    """709 x 473 px at 150 dpi fit the text block: printed at their own size, no larger."""
+    path = _image_file(tmp_path, "card.png", (709, 473), "PNG", dpi=(150, 150))
+    image, size = _image_box(_image_pages(path), 0)
+    assert size == pytest.approx(A4, abs=0.5)
+    assert image["x0"] >= LEFT - 0.5 and image["x1"] <= RIGHT + 0.5
+    assert image["top"] >= TOP - 0.5 and image["bottom"] <= BOTTOM + 0.5
+    assert (image["x0"] + image["x1"]) / 2 == pytest.approx(CENTRE, abs=0.5)
+    assert image["srcsize"] == (709, 473)
+    assert image["width"] == pytest.approx(709 / 150 * 72, abs=0.5)
+    assert image["height"] == pytest.approx(473 / 150 * 72, abs=0.5)
 
 
 def _image_file(
@@ -288,10 +301,11 @@ def test_reply_form_checkbox_per_task(reference: Built) -> None:
         assert line.baseline - 30 < box["top"] < line.baseline + 60  # in the task's row
 
 
-def test_reply_form_with_many_tasks_stays_on_one_page(tmp_path: Path) -> None:
+def test_reply_form_with_many_tasks_stays_on_one_page(
+    tmp_path: Path, reference_office: Reference
+) -> None:
     folder = tmp_path / "line-at"
-    shutil.copytree(shared_path("examples", "line-at"), folder)
-    (folder / "directive.yaml").chmod(0o644)
+    shutil.copytree(EXAMPLE, folder)
     source = (folder / "directive.yaml").read_text(encoding="utf-8")
     head, _, _ = source.partition("follow_up:")
     tasks = "".join(
@@ -300,7 +314,7 @@ def test_reply_form_with_many_tasks_stays_on_one_page(tmp_path: Path) -> None:
     (folder / "directive.yaml").write_text(
         head + f"follow_up:\n  due: 2018-12-25\n  tasks:\n{tasks}", encoding="utf-8"
     )
-    letter = load_letter(folder / "directive.yaml", shared_path("examples", "config.yaml"))
+    letter = load_letter(folder / "directive.yaml", reference_office.config)
     _, forms = _renderers(letter)
     form = forms.render(letter, copy_for(letter, letter.recipients[0], None))
     assert len(PdfReader(io.BytesIO(form)).pages) == 1
@@ -332,7 +346,7 @@ def _national_office(folder: Path, big: Path) -> Path:
         "    members:\n" + members,
         encoding="utf-8",
     )
-    shutil.copy(shared_path("examples", "line-at", "pr", "line-at-card.png"), folder / "card.png")
+    shutil.copy(EXAMPLE / "pr" / "line-at-card.png", folder / "card.png")
     directive = folder / "directive.yaml"
     directive.write_text(
         "kind: circular\n"
@@ -395,7 +409,7 @@ def test_national_build_reads_and_parses_the_enclosure_once(
     tmp_path: Path, counting: Callable[..., Counter]
 ) -> None:
     import img2pdf
-    import pypdf
+    import pikepdf
 
     big = tmp_path / "manual.pdf"
     data = _big_pdf(big)
@@ -409,13 +423,13 @@ def test_national_build_reads_and_parses_the_enclosure_once(
     opens = counting(builtins, "open", is_big)
     io_opens = counting(io, "open", is_big)  # pathlib opens files through io.open
 
-    def reads_big(reader: Any, stream: Any, *_: Any, **__: Any) -> bool:
+    def reads_big(stream: Any, *_: Any, **__: Any) -> bool:
         if isinstance(stream, io.BytesIO):
             view = stream.getbuffer()
             return view.nbytes == len(data) and view == data
         return is_big(stream)
 
-    readers = counting(pypdf.PdfReader, "__init__", reads_big)
+    readers = counting(pikepdf, "open", reads_big)
     conversions = counting(img2pdf, "convert", lambda *_, **__: True)
 
     started = time.perf_counter()
@@ -477,8 +491,7 @@ def varied(tmp_path_factory: pytest.TempPathFactory) -> Letter:
     that the form is set smaller to fit its page, or a name wider than the line."""
     office = tmp_path_factory.mktemp("varied")
     folder = office / "line-at"
-    shutil.copytree(shared_path("examples", "line-at"), folder)
-    (folder / "directive.yaml").chmod(0o644)
+    shutil.copytree(EXAMPLE, folder)
     head, _, _ = (folder / "directive.yaml").read_text(encoding="utf-8").partition("follow_up:")
     tasks = "".join(
         f"    - รายงานผลการดำเนินการตามข้อ {i} พร้อมภาพถ่ายกิจกรรมในพื้นที่ทุกตำบล\n" for i in (1, 2)
@@ -486,18 +499,16 @@ def varied(tmp_path_factory: pytest.TempPathFactory) -> Letter:
     (folder / "directive.yaml").write_text(
         head + f"follow_up:\n  due: 2018-12-25\n  tasks:\n{tasks}", encoding="utf-8"
     )
-    config = shared_path("examples", "config.yaml").read_text(encoding="utf-8")
-    config = config.replace(
-        "emblem: ../assets/garuda.svg", f"emblem: {shared_path('assets', 'garuda.svg')}"
-    )
+    config = CONFIG.read_text(encoding="utf-8")
     for old, new in (
         ("title: นายอำเภอท่าบ่อ,", f"title: นายอำเภอท่าบ่อ {_LONG},"),
-        ("title: นายอำเภอโพนพิสัย,", f"title: นายอำเภอโพนพิสัย {_LONG} {_LONG} {_LONG},"),
+        ("title: นายอำเภอโพนพิสัย,", f"title: นายอำเภอโพนพิสัย {' '.join([_LONG] * 9)},"),
         ("name: สังคม,", f"name: {_UNBREAKABLE},"),
     ):
         assert old in config
         config = config.replace(old, new)
     (office / "config.yaml").write_text(config, encoding="utf-8")
+    draw_emblem(office / "config.yaml")
     return load_letter(folder / "directive.yaml")
 
 

@@ -36,7 +36,7 @@ from typing import Any, Protocol
 
 import pdfplumber
 import pytest
-from conftest import EXAMPLE, ROOT
+from conftest import EXAMPLE, ROOT, Prebuilt
 from pdfgeometry import A4, PT_PER_CM, squash
 from pypdf import PdfReader, PdfWriter
 
@@ -48,6 +48,7 @@ from letters.errors import DispatchError, OutputError
 from letters.fonts import letter_fonts
 from letters.printing import (
     DUPLEX,
+    SENDER_PT,
     PrintJob,
     address_sheet,
     lp_command,
@@ -715,7 +716,7 @@ def test_print_file_holds_every_bundle_in_recipient_order(built: Built, tmp_path
     assert out == tmp_path / "print" / "bundles.pdf"
     combined = _texts(out)
     expected = [text for job in built.jobs for text in _texts(job.bundle)]
-    assert len(combined) == sum(built.pages.values()) == 54
+    assert len(combined) == sum(built.pages.values()) == 9 * 5  # letter 2, enclosures 2, form
     assert combined == expected
     # The reply form closing each bundle names its district, in the recipients' order.
     ends = [sum(list(built.pages.values())[: i + 1]) - 1 for i in range(9)]
@@ -816,7 +817,7 @@ def test_dl_envelope_per_district(built: Built, tmp_path: Path) -> None:
             right = page.crop((page.width * 0.4, page.height * 0.3, page.width, page.height))
             assert _inside(_address(member), right.extract_text() or "")
             sizes = {round(c["size"]) for c in top_left.chars}
-            assert sizes == {12}
+            assert sizes == {SENDER_PT}
             assert {round(c["size"]) for c in right.chars} == {16}
             x0 = min(c["x0"] for c in right.chars)
             x1 = max(c["x1"] for c in right.chars)
@@ -897,12 +898,12 @@ def test_address_sheet_without_recipients(built: Built) -> None:
 
 
 def test_letters_print_command_prints_each_bundle_once_and_records_it(
-    queue: Queue, workdir: Path, letters: Any
+    queue: Queue, tmp_path: Path, prebuilt: Prebuilt, letters: Any
 ) -> None:
     from letters.register import Register
     from letters.thai import thai_digits
 
-    assert letters("build", "line-at/directive.yaml", "--format", "pdf", cwd=workdir).code == 0
+    workdir = prebuilt(tmp_path / "office", "--format", "pdf")  # after `letters build`
     before = len(queue.submitted())
     result = letters("print", "line-at/directive.yaml", "--printer", queue.name, cwd=workdir)
     assert result.code == 0, result.text
@@ -921,8 +922,8 @@ def test_letters_print_command_prints_each_bundle_once_and_records_it(
     )
 
 
-def test_letters_print_file_only(workdir: Path, letters: Any) -> None:
-    assert letters("build", "line-at/directive.yaml", "--format", "pdf", cwd=workdir).code == 0
+def test_letters_print_file_only(tmp_path: Path, prebuilt: Prebuilt, letters: Any) -> None:
+    workdir = prebuilt(tmp_path, "--format", "pdf")  # after `letters build --format pdf`
     result = letters("print", "line-at/directive.yaml", "--file-only", "--duplex", cwd=workdir)
     assert result.code == 0, result.text
     folder = workdir / "out" / "line-at"
