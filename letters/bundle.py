@@ -253,7 +253,7 @@ class ReplyFormRenderer:
         return self.template.render(
             c=copy,
             L=self.layout,
-            fonts=self.fonts.files,
+            fonts=self.fonts.faces,
             family=FAMILY,
             title=REPLY_FORM_TITLE,
             office=thai.thai_digits(letter.config.model.office.name),

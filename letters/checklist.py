@@ -267,7 +267,7 @@ class _Pages:
             "summary": _summary(table),
             "office": thai.thai_digits(letter.config.model.office.name),
             "L": letter.config.model.layout,
-            "fonts": fonts.files,
+            "fonts": fonts.faces,
             "family": FAMILY,
             "author": letter.config.model.office.name,
             "created": self.created.isoformat(),

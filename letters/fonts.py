@@ -60,6 +60,12 @@ class FontSet:
     # a document that names its font (DOCX) carries a stand-in under the name it asks for.
     stand_in: bool = False
 
+    @property
+    def faces(self) -> tuple[FontFile, ...]:
+        """The files the documents declare: upright, regular and bold (none sets italics;
+        each face declared costs WeasyPrint a font load in every document set-up)."""
+        return tuple(f for f in self.files if not f.italic)
+
     def file(self, weight: int = 400, italic: bool = False) -> FontFile:
         for font in self.files:
             if font.weight == weight and font.italic == italic:

@@ -345,7 +345,7 @@ def address_sheet(
             sheets=[addresses[i : i + per_sheet] for i in range(0, len(addresses), per_sheet)],
             sender=[thai.thai_digits(line) for line in (office.name, *office.address)],
             speed=speed if speed != "ปกติ" else None,
-            fonts=fonts.files,
+            fonts=fonts.faces,
             family=FAMILY,
             L=letter.config.model.layout,
             dl=(DL_WIDTH_MM, DL_HEIGHT_MM),

@@ -1234,7 +1234,7 @@ def export_pdf(
             cancelled=[r.cancelled for r in rows],
             office=thai.thai_digits(office),
             year=_year_text(shown) if shown is not None else None,
-            fonts=fonts.files,
+            fonts=fonts.faces,
             family=FAMILY,
         )
     )

@@ -83,9 +83,12 @@ class PdfRenderer:
         self.author = author
         self.keep_whole = keep_whole
         self.font_config = FontConfiguration()
-        self.template = template_environment().get_template("letter.html.j2")
+        environment = template_environment()
+        self.template = environment.get_template("letter.html.j2")
+        self.overlay = environment.get_template("catchwords.html.j2")
         self.overprinter = Overprinter(fonts, self.font_config)
         self._base = str(resource_dir("templates"))
+        self._seen: dict[Hashable, None] = {}  # the letters of which a copy was made, in order
         # The catch-words of recent letters, alone on their pages: (words, pages, date) -> PDF.
         self._overlays: dict[tuple[object, ...], bytes] = {}
 
@@ -96,45 +99,61 @@ class PdfRenderer:
         catchwords: dict[int, str],
         *,
         blank_addressee: bool = False,
-        overlay_pages: int = 0,
     ) -> str:
         """The letter's HTML; ``catchwords``: the catch-word at the foot of each page
-        (1-based) but the last. ``overlay_pages``: only the catch-words, on that many pages
-        (drawn over the letter's)."""
+        (1-based) but the last (the renderer itself draws them over the pages: see
+        ``_written``)."""
         layout = self.layout
-        before, _, after = layout.page_number.partition("{n}")
-        font_pt = layout.font_size_pt
-        # The page number's glyph top stands page_number_top_cm from the paper's edge.
-        half_leading = (layout.line_pitch_pt - font_pt) / 2
         emblem = copy.emblem.as_uri() if copy.emblem and copy.emblem.is_file() else None
         return self.template.render(
             c=copy,
-            L=layout,
-            fonts=self.fonts.files,
-            family=FAMILY,
             author=self.author,
             created=created.isoformat(),
             emblem=emblem,
             signature=copy.signature.as_uri() if copy.signature else None,
             number_blank=copy.number.endswith(("/", "/ว")),
             garuda_pull_cm=round(layout.margin_top_cm - layout.garuda_top_cm, 4),
-            page_number_before=css_string(thai.thai_digits(before)),
-            page_number_after=css_string(thai.thai_digits(after)),
-            page_number_pad_pt=round(layout.page_number_top_cm * CM - half_leading - 3, 2),
             label_gap_em=_LABEL_GAP_EM,
-            catchwords=catchwords,
-            # The text block ends the format's bottom margin and one line above the paper's
-            # edge: its last line is the catch-word's.
-            foot_pt=round(layout.margin_bottom_cm * CM + layout.line_pitch_pt, 3),
             blank_fill=blank_addressee,
-            overlay_pages=overlay_pages,
+            **self._pages(catchwords),
         )
 
+    def catchwords_html(self, catchwords: dict[int, str], pages: int) -> str:
+        """The catch-words alone, on ``pages`` pages like the letter's."""
+        return self.overlay.render(**{**self._pages(catchwords), "overlay_pages": pages})
+
+    def _pages(self, catchwords: dict[int, str]) -> dict[str, Any]:
+        """What templates/letter-page.css.j2 needs: fonts, margins, page number, catch-words."""
+        layout = self.layout
+        before, _, after = layout.page_number.partition("{n}")
+        # The page number's glyph top stands page_number_top_cm from the paper's edge.
+        half_leading = (layout.line_pitch_pt - layout.font_size_pt) / 2
+        return {
+            "L": layout,
+            "fonts": self.fonts.faces,
+            "family": FAMILY,
+            "page_number_before": css_string(thai.thai_digits(before)),
+            "page_number_after": css_string(thai.thai_digits(after)),
+            "page_number_pad_pt": round(layout.page_number_top_cm * CM - half_leading - 3, 2),
+            "catchwords": catchwords,
+            # The text block ends the format's bottom margin and one line above the paper's
+            # edge: its last line is the catch-word's.
+            "foot_pt": round(layout.margin_bottom_cm * CM + layout.line_pitch_pt, 3),
+            "overlay_pages": 0,
+        }
+
     def render(self, copy: Copy, created: dt.date) -> Rendered:
-        """The copy as PDF: overprinted on the form its letter shares with the other copies
-        when it can be, else laid out whole (the same pages either way)."""
+        """The copy as PDF. The first copy of a letter is laid out whole (a circular has no
+        other); the later ones are overprinted on the form the letter's copies share when
+        they can be, else laid out whole (the same pages either way)."""
+        key = (copy.form_key(), created)
+        if key not in self._seen:
+            self._seen[key] = None
+            while len(self._seen) > self.overprinter.keep * 2:
+                del self._seen[next(iter(self._seen))]
+            return self.render_whole(copy, created)
         made = self.overprinter.print(
-            (copy.form_key(), created),
+            key,
             copy.addressee,
             created,
             lambda: self._form(copy, created),
@@ -147,19 +166,17 @@ class PdfRenderer:
     def render_whole(self, copy: Copy, created: dt.date) -> Rendered:
         """The copy laid out and written as one document."""
         document, words = self._laid_out(copy, created, blank=False)
-        return Rendered(self._written(copy, document, words, created), len(document.pages), words)
+        return Rendered(self._written(document, words, created), len(document.pages), words)
 
     def _form(self, copy: Copy, created: dt.date) -> Form | None:
         document, words = self._laid_out(copy, created, blank=True)
         slot = find_slot(document, "addressee")
         if slot is None:
             return None
-        pdf = self._written(copy, document, words, created)
+        pdf = self._written(document, words, created)
         return Form(pdf, len(document.pages), slot, slot, words)
 
-    def _written(
-        self, copy: Copy, document: Any, words: tuple[str, ...], created: dt.date
-    ) -> bytes:
+    def _written(self, document: Any, words: tuple[str, ...], created: dt.date) -> bytes:
         """The laid-out letter as PDF, with its catch-words drawn over its pages: they have a
         line of their own at the foot of every page and move no text, so the letter is laid
         out once, and the catch-words, known from that layout, alone on pages of its own."""
@@ -172,7 +189,7 @@ class PdfRenderer:
             from weasyprint import HTML
 
             catch = {i: word for i, word in enumerate(words, 1)}
-            source = self.html(copy, created, catch, overlay_pages=len(document.pages))
+            source = self.catchwords_html(catch, len(document.pages))
             pages = HTML(string=source, base_url=self._base).render(font_config=self.font_config)
             over = self._overlays[key] = write_pdf(pages, created)
             while len(self._overlays) > 4:
@@ -315,7 +332,7 @@ class Overprinter:
     def _fill(self, runs: Sequence[Run], slot: Slot) -> _Fill:
         from weasyprint import HTML
 
-        source = self.template.render(fonts=self.fonts.files, family=FAMILY, slot=slot, runs=runs)
+        source = self.template.render(fonts=self.fonts.faces, family=FAMILY, slot=slot, runs=runs)
         document = HTML(string=source, base_url=self._base).render(font_config=self.font_config)
         lines = [line for page in document.pages for line in _lines(page._page_box)]
         if len(document.pages) != 1 or not lines:
