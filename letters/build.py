@@ -397,12 +397,14 @@ class _Job:
         self.renderers = renderers
         self._kept: dict[tuple[object, ...], _LetterFiles] = {}
 
-    def letter_files(self, copy: Copy) -> _LetterFiles:
+    def letter_files(self, copy: Copy, *, first: bool = False) -> _LetterFiles:
+        """The copy's letter; ``first``: the build's first copy, laid out whole (whichever
+        process makes it: the files do not depend on how the build is shared out)."""
         key = copy.identity()
         files = self._kept.pop(key, None)
         if files is None:
             date = self.letter.directive.date
-            rendered = self.renderers.pdf.render(copy, date)
+            rendered = self.renderers.pdf.render(copy, date, whole=first)
             docx = self.renderers.docx.render(copy, date) if "docx" in self.formats else None
             files = _LetterFiles(rendered.pdf, rendered.pages, docx)
         self._kept[key] = files  # the most recent last
@@ -418,7 +420,7 @@ class _Job:
             assert task.member is not None
             copy = copy_for(letter, task.member, task.number, draft=task.draft)
         files = task.shared if task.shared and copy.identity() == task.key else None
-        files = files or self.letter_files(copy)
+        files = files or self.letter_files(copy, first=task.index == 0)
         stem = file_stem(copy.recipient)
         data: dict[Path, bytes] = {}
         paths: dict[str, Path] = {}
@@ -576,7 +578,7 @@ def _work(tasks: list[_Task]) -> list[_Done]:
 
 def _work_letter(copy: Copy) -> _LetterFiles:
     assert _WORKER is not None
-    return _WORKER.letter_files(copy)
+    return _WORKER.letter_files(copy, first=True)  # the build's first copy
 
 
 def _work_checklist(

@@ -88,7 +88,6 @@ class PdfRenderer:
         self.overlay = environment.get_template("catchwords.html.j2")
         self.overprinter = Overprinter(fonts, self.font_config)
         self._base = str(resource_dir("templates"))
-        self._seen: dict[Hashable, None] = {}  # the letters of which a copy was made, in order
         # The catch-words of recent letters, alone on their pages: (words, pages, date) -> PDF.
         self._overlays: dict[tuple[object, ...], bytes] = {}
 
@@ -142,16 +141,13 @@ class PdfRenderer:
             "overlay_pages": 0,
         }
 
-    def render(self, copy: Copy, created: dt.date) -> Rendered:
-        """The copy as PDF. The first copy of a letter is laid out whole (a circular has no
-        other); the later ones are overprinted on the form the letter's copies share when
-        they can be, else laid out whole (the same pages either way)."""
-        key = (copy.form_key(), created)
-        if key not in self._seen:
-            self._seen[key] = None
-            while len(self._seen) > self.overprinter.keep * 2:
-                del self._seen[next(iter(self._seen))]
+    def render(self, copy: Copy, created: dt.date, *, whole: bool = False) -> Rendered:
+        """The copy as PDF: overprinted on the form the letter's copies share when it can be,
+        else laid out whole (the same pages either way). ``whole``: laid out whole at once
+        (the first copy of a build: a circular has no other)."""
+        if whole:
             return self.render_whole(copy, created)
+        key = (copy.form_key(), created)
         made = self.overprinter.print(
             key,
             copy.addressee,

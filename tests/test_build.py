@@ -1,4 +1,8 @@
-"""``letters build`` as a clerk runs it: the folder it writes, and what a failure leaves."""
+"""``letters build`` as a clerk runs it: the folder it writes, and what a failure leaves.
+
+The command runs in this process, except where the test is about processes: one killed
+mid-build, eight building at once. A test that needs a previous build starts from a copy of
+one made once for the session (``prebuilt``)."""
 
 from __future__ import annotations
 
@@ -7,9 +11,10 @@ import json
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import Runner, shared_path, tree
+from conftest import Prebuilt, Reference, Runner, changed_files, tree
 from pdfgeometry import graphics_box, lines, squash
 
 from letters.thai import thai_number
@@ -65,10 +70,14 @@ def test_manifest_lists_files_with_their_hashes(workdir: Path, letters: Runner) 
     assert "checklist.pdf, checklist.xlsx" in result.out
 
 
-def test_rebuild_gives_identical_pdfs(workdir: Path, letters: Runner) -> None:
+def test_rebuild_gives_identical_pdfs(
+    workdir: Path, letters: Runner, letters_process: Runner
+) -> None:
+    """The second build in a process of its own: nothing this process keeps (a cache, the
+    order of a set) can make the two alike."""
     assert letters("build", "line-at/directive.yaml", "--out", "a", cwd=workdir).code == 0
-    assert letters("build", "line-at/directive.yaml", "--out", "b", cwd=workdir).code == 0
-    assert tree(workdir / "a") == tree(workdir / "b")
+    assert letters_process("build", "line-at/directive.yaml", "--out", "b", cwd=workdir).code == 0
+    assert changed_files(tree(workdir / "a"), tree(workdir / "b")) == []
 
 
 def test_each_address_and_literal_number(workdir: Path, letters: Runner) -> None:
@@ -90,8 +99,10 @@ def test_each_address_and_literal_number(workdir: Path, letters: Runner) -> None
     assert any(squash(ln.text) == squash("เรียน นายอำเภอท่าบ่อ") for ln in page)
 
 
-def test_only_keeps_the_other_letters_of_the_previous_build(workdir: Path, letters: Runner) -> None:
-    assert letters("build", "line-at/directive.yaml", cwd=workdir).code == 0
+def test_only_keeps_the_other_letters_of_the_previous_build(
+    tmp_path: Path, prebuilt: Prebuilt, letters: Runner
+) -> None:
+    workdir = prebuilt(tmp_path)  # after `letters build line-at/directive.yaml`
     folder = workdir / "out" / "line-at"
     before = tree(folder)
     directive = workdir / "line-at" / "directive.yaml"
@@ -124,8 +135,10 @@ def test_draft_goes_to_its_own_folder_and_takes_no_number(workdir: Path, letters
     assert {e["number"] for e in manifest["recipients"]} == {"ที่ นค ๐๐๑๙.๔/ว"}  # type: ignore[attr-defined]
 
 
-def test_failed_build_leaves_the_previous_output(workdir: Path, letters: Runner) -> None:
-    assert letters("build", "line-at/directive.yaml", cwd=workdir).code == 0
+def test_failed_build_leaves_the_previous_output(
+    tmp_path: Path, prebuilt: Prebuilt, letters: Runner
+) -> None:
+    workdir = prebuilt(tmp_path)  # after `letters build line-at/directive.yaml`
     before = tree(workdir)
     directive = workdir / "line-at" / "directive.yaml"
     directive.write_text(
@@ -137,35 +150,32 @@ def test_failed_build_leaves_the_previous_output(workdir: Path, letters: Runner)
     assert result.code == 1
     assert "line-at/directive.yaml:" in result.err and "signer:" in result.err
     assert "Traceback" not in result.text
-    assert tree(workdir) == before
+    assert changed_files(before, tree(workdir)) == []
 
 
-def test_build_failing_midway_leaves_the_previous_output(workdir: Path, letters: Runner) -> None:
+def test_build_failing_midway_leaves_the_previous_output(
+    tmp_path: Path, prebuilt: Prebuilt, letters: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The disk filling up at the 3rd letter: the old folder stays, no staging folder is left."""
-    assert letters("build", "line-at/directive.yaml", cwd=workdir).code == 0
+    from letters import build as building
+
+    workdir = prebuilt(tmp_path)  # after `letters build line-at/directive.yaml`
     before = tree(workdir)
-    hook = workdir / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(
-        "import letters.build as b\n"
-        "original = b.copy_for\n"
-        "calls = []\n"
-        "def failing(*args, **kwargs):\n"
-        "    calls.append(1)\n"
-        "    if len(calls) == 3:\n"
-        "        raise OSError(28, 'No space left on device')\n"
-        "    return original(*args, **kwargs)\n"
-        "b.copy_for = failing\n",
-        encoding="utf-8",
-    )
-    env = {"PYTHONPATH": os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")])}
-    result = letters("build", "line-at/directive.yaml", cwd=workdir, env=env)
+    original = building.copy_for
+    calls = []
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(building, "copy_for", failing)
+    result = letters("build", "line-at/directive.yaml", cwd=workdir)
+    assert len(calls) == 3  # it failed where it was made to
     assert result.code == 1
     assert "Traceback" not in result.text
-    after = tree(workdir)
-    del after["hook/sitecustomize.py"]
-    after = {k: v for k, v in after.items() if "__pycache__" not in k}
-    assert after == before
+    assert changed_files(before, tree(workdir)) == []
     assert [p.name for p in (workdir / "out").iterdir()] == ["line-at"]
 
 
@@ -183,21 +193,24 @@ def test_bad_options_write_nothing(
     result = letters("build", "line-at/directive.yaml", *args, cwd=workdir)
     assert result.code == 1
     assert message in result.err
-    assert tree(workdir) == before
+    assert changed_files(before, tree(workdir)) == []
 
 
-def test_reference_pair_builds_unchanged(tmp_path: Path, letters: Runner) -> None:
+def test_reference_pair_builds_unchanged(
+    tmp_path: Path, reference_office: Reference, letters: Runner
+) -> None:
+    """The office's config (with its Garuda in place) and the example, named from elsewhere."""
     result = letters(
         "build",
-        shared_path("examples", "line-at", "directive.yaml"),
+        reference_office.directive,
         "--config",
-        shared_path("examples", "config.yaml"),
+        reference_office.config,
         "--register",
         "register.sqlite3",
         cwd=tmp_path,
     )
     assert result.code == 0, result.text
-    assert result.err == ""  # the reference config names a Garuda that exists: no warning
+    assert result.err == ""  # the config names a Garuda that exists: no warning
     assert (tmp_path / "register.sqlite3").is_file()
     folder = tmp_path / "out" / "line-at"
     assert len(list((folder / "letters").glob("*.pdf"))) == 9
@@ -205,10 +218,12 @@ def test_reference_pair_builds_unchanged(tmp_path: Path, letters: Runner) -> Non
     assert f"{pages} หน้า" in result.out
 
 
-def test_build_killed_with_sigkill_then_rerun(workdir: Path, letters: Runner) -> None:
+def test_build_killed_with_sigkill_then_rerun(
+    tmp_path: Path, prebuilt: Prebuilt, letters: Runner, letters_process: Runner
+) -> None:
     """SIGKILL after the 3rd letter is written: the previous output stays whole, and the next
     build cleans up what the killed one left."""
-    assert letters("build", "line-at/directive.yaml", cwd=workdir).code == 0
+    workdir = prebuilt(tmp_path)  # after `letters build line-at/directive.yaml`
     folder = workdir / "out" / "line-at"
     before = tree(folder)
     hook = workdir / "hook"
@@ -227,19 +242,17 @@ def test_build_killed_with_sigkill_then_rerun(workdir: Path, letters: Runner) ->
         encoding="utf-8",
     )
     env = {"PYTHONPATH": os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")])}
-    result = letters("build", "line-at/directive.yaml", cwd=workdir, env=env)
+    result = letters_process("build", "line-at/directive.yaml", cwd=workdir, env=env)
     assert result.code == -signal.SIGKILL
     staged = list((workdir / "out").glob(".line-at.*.tmp/letters/*.pdf"))
     assert len(staged) == 3  # it died mid-way, with three letters written
-    assert tree(folder) == before
+    assert changed_files(before, tree(folder)) == []
     result = letters("build", "line-at/directive.yaml", cwd=workdir)
     assert result.code == 0, result.text
     assert [p.name for p in (workdir / "out").iterdir()] == ["line-at"]  # nothing stale left
 
 
-def test_eight_parallel_builds_take_eight_consecutive_numbers(
-    workdir: Path, letters: Runner
-) -> None:
+def test_eight_parallel_builds_take_eight_consecutive_numbers(workdir: Path) -> None:
     """Eight different directives built at the same time, each by its own process."""
     import subprocess
     import sys
@@ -302,4 +315,4 @@ def test_build_refuses_a_bad_enclosure_and_writes_nothing(
     line = next(i for i, row in enumerate(text.splitlines(), 1) if f"pr/{file}" in row)
     assert f"line-at/directive.yaml:{line}:" in result.err
     assert "enclosures[1].file" in result.err and message in result.err
-    assert tree(workdir) == before
+    assert changed_files(before, tree(workdir)) == []

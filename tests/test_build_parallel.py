@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import tree
+from conftest import changed_files, tree
 
 from letters.build import build
 from letters.directory import country_members, write_group
@@ -36,7 +36,7 @@ def test_parallel_build_writes_the_same_files(workdir: Path, address: str, count
     )
     a, b = tree(workdir / "serial"), tree(workdir / "parallel")
     assert len([p for p in a if p.startswith("bundles/")]) == count
-    assert a == b  # every file and the manifest, byte for byte
+    assert changed_files(a, b) == []  # every file and the manifest, byte for byte
     manifest = json.loads(a["manifest.json"])
     assert [r["code"] for r in manifest["recipients"]] == [
         m.code for m in country_members()[:count]

@@ -15,7 +15,7 @@ from typing import Any
 import openpyxl
 import pdfplumber
 import pytest
-from conftest import ROOT, shared_path
+from conftest import CONFIG, EXAMPLE, ROOT
 from pdfgeometry import pixels, squash
 
 from letters import thai
@@ -39,9 +39,7 @@ TODAY = dt.date(2019, 1, 5)  # after the due date, 25 December 2018
 
 @pytest.fixture(scope="module")
 def letter() -> Letter:
-    return load_letter(
-        shared_path("examples", "line-at", "directive.yaml"), shared_path("examples", "config.yaml")
-    )
+    return load_letter(EXAMPLE / "directive.yaml", CONFIG)
 
 
 def _progress(letter: Letter) -> dict[str, RecipientProgress]:
@@ -239,12 +237,11 @@ def test_same_letter_same_bytes(letter: Letter) -> None:
 
 def test_letter_without_follow_up(tmp_path: Path) -> None:
     folder = tmp_path / "line-at"
-    shutil.copytree(shared_path("examples", "line-at"), folder)
+    shutil.copytree(EXAMPLE, folder)
     directive = folder / "directive.yaml"
-    directive.chmod(0o644)
     head, _, _ = directive.read_text(encoding="utf-8").partition("follow_up:")
     directive.write_text(head, encoding="utf-8")
-    letter = load_letter(directive, shared_path("examples", "config.yaml"))
+    letter = load_letter(directive, CONFIG)
     assert letter.directive.follow_up is None
     rows, _, _, text = _table(checklist_pdf(letter, letter_fonts()))
     assert [_flat(h) for h in rows[0]] == [
@@ -261,16 +258,15 @@ def test_letter_without_follow_up(tmp_path: Path) -> None:
 
 
 def _country_office(folder: Path, count: int) -> tuple[Path, Path]:
-    """The reference circular sent to the first ``count`` amphoe of the country: the
-    directive and the config (a copy of the reference one with that group)."""
+    """The example circular sent to the first ``count`` amphoe of the country: the
+    directive and the config (a copy of the office's with that group)."""
     from letters.directory import country_members, write_group
 
     folder.mkdir(parents=True)
     config = folder / "config.yaml"
-    shutil.copy(shared_path("examples", "config.yaml"), config)
-    config.chmod(0o644)
+    shutil.copy(CONFIG, config)
     write_group(config, "amphoe", country_members()[:count])
-    return shared_path("examples", "line-at", "directive.yaml"), config
+    return EXAMPLE / "directive.yaml", config
 
 
 def _page_texts(pdf: bytes) -> list[str]:

@@ -1,4 +1,7 @@
-"""The command line as a clerk meets it: help, version, check, usage errors."""
+"""The command line as a clerk meets it: help, version, check, usage errors.
+
+Help, version and the exit statuses of bad usage are asked of the real command (a process
+of its own); the rest runs the same command in this process."""
 
 from __future__ import annotations
 
@@ -6,13 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT, Runner, shared_path
+from conftest import CONFIG, EXAMPLE, ROOT, Runner
 
 from letters import __version__
 
 
-def test_help_lists_every_command_with_one_line(letters: Runner) -> None:
-    result = letters("--help", cwd=ROOT)
+def test_help_lists_every_command_with_one_line(letters_process: Runner) -> None:
+    result = letters_process("--help", cwd=ROOT)
     assert result.code == 0
     from letters.cli import cli
 
@@ -22,8 +25,8 @@ def test_help_lists_every_command_with_one_line(letters: Runner) -> None:
         assert command.get_short_help_str(), name
 
 
-def test_version(letters: Runner) -> None:
-    result = letters("--version", cwd=ROOT)
+def test_version(letters_process: Runner) -> None:
+    result = letters_process("--version", cwd=ROOT)
     assert result.code == 0
     assert __version__ in result.out
 
@@ -57,9 +60,9 @@ def test_help_does_not_import_the_renderers() -> None:
 def test_check_does_not_import_the_renderers() -> None:
     loaded = _modules_after(
         "check",
-        str(shared_path("examples", "line-at", "directive.yaml")),
+        str(EXAMPLE / "directive.yaml"),
         "--config",
-        str(shared_path("examples", "config.yaml")),
+        str(CONFIG),
     )
     assert "letters.check" in loaded
     assert not (HEAVY | MODELS) & loaded
@@ -68,9 +71,9 @@ def test_check_does_not_import_the_renderers() -> None:
 def test_check_reference_directive(letters: Runner) -> None:
     result = letters(
         "check",
-        shared_path("examples", "line-at", "directive.yaml"),
+        EXAMPLE / "directive.yaml",
         "--config",
-        shared_path("examples", "config.yaml"),
+        CONFIG,
         cwd=ROOT,
     )
     assert result.code == 0, result.text
@@ -98,16 +101,16 @@ def test_check_uses_cwd_config_when_none_above(
     assert result.code == 0, result.text
 
 
-def test_usage_error_exits_2(letters: Runner) -> None:
-    result = letters("check", cwd=ROOT)
+def test_usage_error_exits_2(letters_process: Runner) -> None:
+    result = letters_process("check", cwd=ROOT)
     assert result.code == 2
     assert "Traceback" not in result.text
-    result = letters("frobnicate", cwd=ROOT)
+    result = letters_process("frobnicate", cwd=ROOT)
     assert result.code == 2
 
 
-def test_missing_directive_exits_1(tmp_path: Path, letters: Runner) -> None:
-    result = letters("check", "nothing.yaml", cwd=tmp_path)
+def test_missing_directive_exits_1(tmp_path: Path, letters_process: Runner) -> None:
+    result = letters_process("check", "nothing.yaml", cwd=tmp_path)
     assert result.code == 1
     assert "nothing.yaml: ไม่พบไฟล์ (no such file)" in result.err
     assert "Traceback" not in result.text

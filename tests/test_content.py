@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from conftest import shared_path
+from conftest import make_office
 
 from letters import thai
 from letters.content import copy_for, plain
@@ -13,12 +12,11 @@ from letters.directive import load_letter
 
 
 def _office(folder: Path, subject: str | None = None, each: bool = True) -> Path:
-    shutil.copytree(shared_path("examples", "line-at"), folder / "line-at")
-    config = shared_path("examples", "config.yaml").read_text(encoding="utf-8")
-    config = config.replace("title: นายอำเภอสังคม,", "title: นายอำเภอสังคม (เขต 2),")
-    (folder / "config.yaml").write_text(config, encoding="utf-8")
-    directive = folder / "line-at" / "directive.yaml"
-    directive.chmod(0o644)
+    directive = make_office(
+        folder,
+        emblem=False,
+        config_edits={"title: นายอำเภอสังคม,": "title: นายอำเภอสังคม (เขต 2),"},
+    )
     text = directive.read_text(encoding="utf-8")
     if each:
         text = text.replace("address: collective", "address: each")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import Runner, shared_path, tree
+from conftest import CONFIG, EXAMPLE, Runner, tree
 
 from letters.directive import load_letter
 from letters.errors import InputError
@@ -365,10 +365,7 @@ def test_all_problems_are_reported_at_once(workdir: Path, letters: Runner) -> No
 
 
 def test_reference_directive_validates() -> None:
-    letter = load_letter(
-        shared_path("examples", "line-at", "directive.yaml"),
-        shared_path("examples", "config.yaml"),
-    )
+    letter = load_letter(EXAMPLE / "directive.yaml", CONFIG)
     assert letter.directive.kind == "circular"
     assert [m.code for m in letter.recipients] == [
         "4301",

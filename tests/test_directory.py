@@ -7,7 +7,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from conftest import shared_path
+from conftest import DATA
 
 from letters.config import load_config
 from letters.directory import country_members, province_members, write_group
@@ -15,7 +15,8 @@ from letters.errors import InputError
 
 
 def test_nong_khai_is_the_provinces_nine_amphoe() -> None:
-    with shared_path("data", "nongkhai-amphoe.csv").open(encoding="utf-8") as f:
+    # The province's nine amphoe as the Department of Provincial Administration lists them.
+    with (DATA / "nongkhai-amphoe.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     members = province_members("หนองคาย")
     assert [(m.code, m.name, m.title) for m in members] == [

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import shared_path
+from conftest import CONFIG, EXAMPLE, Prebuilt
 from pypdf import PdfWriter
 from smtpserver import HOST, Certificate, Mailbox, certificate, free_port, smtp_server
 
@@ -86,9 +86,10 @@ def _pdf(path: Path, title: str) -> None:
 
 @pytest.fixture
 def office(tmp_path: Path) -> Office:
-    """The reference directive and config; one small bundle PDF per district, Thai names."""
-    config = load_config(shared_path("examples", "config.yaml"))
-    letter = load_letter(shared_path("examples", "line-at", "directive.yaml"), config.path)
+    """The example directive and the office's config; one small bundle PDF per district, Thai
+    names."""
+    config = load_config(CONFIG)
+    letter = load_letter(EXAMPLE / "directive.yaml", config.path)
     members = list(config.model.recipients["amphoe"].members)
     assert len(members) == 9
     folder = tmp_path / "bundles"
@@ -535,13 +536,13 @@ class SendOffice:
 
 
 @pytest.fixture
-def send_office(workdir: Path, letters: Any, cert: Certificate) -> SendOffice:
-    """The example office, built; its config pointed at the test server's port."""
+def send_office(tmp_path: Path, prebuilt: Prebuilt, cert: Certificate) -> SendOffice:
+    """The example office, built (``letters build --format pdf``) with no rate limit to speak
+    of; each test points its config at the test server's port."""
+    workdir = prebuilt(
+        tmp_path, "--format", "pdf", config_edits={"per_minute: 30": "per_minute: 6000"}
+    )
     config = workdir / "config.yaml"
-    text = config.read_text(encoding="utf-8").replace("per_minute: 30", "per_minute: 6000")
-    config.write_text(text, encoding="utf-8")
-    result = letters("build", "line-at/directive.yaml", "--format", "pdf", cwd=workdir)
-    assert result.code == 0, result.text
     env = {
         "LETTERS_SMTP_USER": USER,
         "LETTERS_SMTP_PASSWORD": PASSWORD,

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import Runner
+from conftest import Prebuilt, Runner
 from pdfgeometry import lines, squash
 
 from letters import thai
@@ -17,11 +17,10 @@ DONE = ["4301", "4302", "4305", "4307", "4308", "4314", "4315"]
 
 
 @pytest.fixture
-def built(workdir: Path, letters: Runner) -> Path:
-    """The example built once, numbered in the office's register."""
-    result = letters("build", DIRECTIVE, "--format", "pdf", cwd=workdir)
-    assert result.code == 0, result.text
-    return workdir
+def built(tmp_path: Path, prebuilt: Prebuilt) -> Path:
+    """The example office after ``letters build --format pdf``, numbered in its register (a
+    copy of a build made once for the session)."""
+    return prebuilt(tmp_path, "--format", "pdf")
 
 
 def _track(letters: Runner, folder: Path, *args: str) -> None:

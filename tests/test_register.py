@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, shared_path
+from conftest import CONFIG, EXAMPLE, ROOT
 from pdfgeometry import lines, squash
 
 from letters import register as reg
@@ -55,10 +55,7 @@ follow_up:
 
 
 def reference() -> Letter:
-    return load_letter(
-        shared_path("examples", "line-at", "directive.yaml"),
-        shared_path("examples", "config.yaml"),
-    )
+    return load_letter(EXAMPLE / "directive.yaml", CONFIG)
 
 
 def write(

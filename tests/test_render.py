@@ -1,4 +1,5 @@
-"""The PDF letter, measured: the layout of letter-format.md, in points on the page."""
+"""The PDF letter, measured: the layout of the correspondence regulation's Garuda format, in
+points on the page. The office is the project's config.yaml with a Garuda drawn in."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pdfplumber
 import pytest
-from conftest import Runner, shared_path
+from conftest import EXAMPLE, Reference, Runner, make_office
 from pdfgeometry import (
     A4,
     PT_PER_CM,
@@ -35,14 +37,14 @@ BOTTOM_LIMIT = A4[1] - 2 * PT_PER_CM  # text below this is in the bottom margin
 
 
 @pytest.fixture(scope="module")
-def reference_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The reference directive and config built once, as a clerk would, into a folder."""
+def reference_build(tmp_path_factory: pytest.TempPathFactory, reference_office: Reference) -> Path:
+    """The example directive and the office's config built once, as a clerk would."""
     from letters.build import build
 
     folder = tmp_path_factory.mktemp("reference")
     build(
-        shared_path("examples", "line-at", "directive.yaml"),
-        shared_path("examples", "config.yaml"),
+        reference_office.directive,
+        reference_office.config,
         out=folder / "out",
         register=folder / "register.sqlite3",
     )
@@ -53,10 +55,18 @@ def _letters(folder: Path) -> list[Path]:
     return sorted((folder / "letters").glob("*.pdf"))
 
 
+def _catchword(line: Line) -> bool:
+    return line.text.startswith("/") and line.text.endswith("...")
+
+
 def _flow(pdf: Path) -> list[Line]:
-    """The text block's lines of every page, in reading order (margins left out)."""
+    """The text block's lines of every page, in reading order (margins and catch-words left
+    out)."""
     return [
-        line for page in lines(pdf) for line in page if TOP_LIMIT < line.baseline < BOTTOM_LIMIT + 2
+        line
+        for page in lines(pdf)
+        for line in page
+        if TOP_LIMIT < line.baseline < BOTTOM_LIMIT + 2 and not _catchword(line)
     ]
 
 
@@ -137,6 +147,34 @@ def test_body_lines_start_at_margin_or_indent_and_justified_lines_fill(
             assert line.x1 == pytest.approx(RIGHT, abs=1), line.text
 
 
+def test_true_size_of_th_sarabun_16_pt(reference_build: Path) -> None:
+    """TH Sarabun New 16 pt as a Thai office prints it: ขอแสดงความนับถือ 84.2 pt wide, Word's
+    single spacing of about 21 pt, the reference letter on at most two pages."""
+    for pdf in _letters(reference_build):
+        pages = lines(pdf)
+        assert len(pages) <= 2
+        assert _close_width(pdf) == pytest.approx(84.2, abs=2.5)
+        body = _body(pdf)
+        pitches = [
+            b.baseline - a.baseline
+            for a, b in itertools.pairwise(body)
+            if a.page == b.page and abs(b.x0 - INDENT) > 1  # the same paragraph
+        ]
+        assert len(pitches) > 10
+        assert all(20.6 <= p <= 21.5 for p in pitches), pitches
+
+
+def test_nothing_in_the_binding_margin_nothing_below_the_text_but_the_slogan(
+    reference_build: Path,
+) -> None:
+    for pdf in _letters(reference_build):
+        for page in lines(pdf):
+            for line in page:
+                assert line.x0 >= 85.0 and line.x1 <= 538.6, (line.page, line.text)
+                if "เกษตรอุตสาหกรรม" not in line.text:
+                    assert line.baseline <= BOTTOM_LIMIT, (line.page, line.text)
+
+
 def test_no_ascii_digit_outside_links(reference_build: Path) -> None:
     for pdf in _letters(reference_build):
         for page in lines(pdf):
@@ -189,7 +227,9 @@ def test_slogan_on_page_one_only(reference_build: Path) -> None:
     pdf = _letters(reference_build)[0]
     pages = lines(pdf)
     slogan = [ln for ln in pages[0] if ln.baseline > BOTTOM_LIMIT and "หนองคาย" in ln.text]
-    assert len(slogan) == 1 and slogan[0].centre == pytest.approx(A4[0] / 2, abs=3)
+    # centred in the bottom margin on the text block, never in the binding margin
+    assert len(slogan) == 1 and slogan[0].centre == pytest.approx(CENTRE, abs=3)
+    assert slogan[0].x0 >= LEFT and slogan[0].x1 <= RIGHT
     for page in pages[1:]:
         assert not any("เกษตรอุตสาหกรรม" in ln.text for ln in page)
 
@@ -199,26 +239,26 @@ LONG_BODY = "\n".join(
     "โดยจัดตั้งกลุ่มไลน์ทางการผ่านแอปพลิเคชันไลน์แอด ภายใต้ชื่อ “@มหาดไทย” เพื่อสื่อสารข้อมูลไปยัง"
     "บุคลากรในสังกัดกระทรวงมหาดไทยอย่างทั่วถึง รวดเร็ว และมีประสิทธิภาพ รวมไปถึงการสร้างความรู้"
     "ความเข้าใจกับประชาชน"
-    for i in range(1, 13)
+    for i in range(1, 25)
 )
 
 
 def _long_directive(folder: Path) -> Path:
-    reference = shared_path("examples", "line-at", "directive.yaml").read_text(encoding="utf-8")
-    head, _, rest = reference.partition("body:\n")
+    example = (EXAMPLE / "directive.yaml").read_text(encoding="utf-8")
+    head, _, rest = example.partition("body:\n")
     _, _, tail = rest.partition("\nclosing:")
     directive = folder / "long" / "directive.yaml"
     directive.parent.mkdir()
-    shutil.copytree(shared_path("examples", "line-at", "pr"), directive.parent / "pr")
+    shutil.copytree(EXAMPLE / "pr", directive.parent / "pr")
     directive.write_text(f"{head}body:\n{LONG_BODY}\n\nclosing:{tail}", encoding="utf-8")
     return directive
 
 
 def test_three_pages_numbers_catchwords_and_signature_with_text(
-    tmp_path: Path, letters: Runner
+    tmp_path: Path, reference_office: Reference, letters: Runner
 ) -> None:
     directive = _long_directive(tmp_path)
-    config = shared_path("examples", "config.yaml")
+    config = reference_office.config
     result = letters(
         "build",
         directive,
@@ -245,11 +285,15 @@ def test_three_pages_numbers_catchwords_and_signature_with_text(
         assert marks[0].centre == pytest.approx(CENTRE, abs=2)
         assert marks[0].baseline < 1.5 * PT_PER_CM + 16  # its top about 1.5 cm from the edge
     for number, page in enumerate(pages):
-        catch = [ln for ln in page if ln.baseline > BOTTOM_LIMIT and ln.text.startswith("/")]
+        catch = [ln for ln in page if ln.text.startswith("/")]
         if number == len(pages) - 1:
             assert not catch
             continue
         assert len(catch) == 1 and catch[0].x1 == pytest.approx(RIGHT, abs=1)
+        # the catch-word is the last line of the text block, not in the 2 cm margin
+        text = [ln for ln in page if TOP_LIMIT < ln.baseline < BOTTOM_LIMIT]
+        assert catch[0] is text[-1]
+        assert BOTTOM_LIMIT - 21.5 < catch[0].baseline < BOTTOM_LIMIT
         word = catch[0].text.removeprefix("/").removesuffix("...")
         following = [ln for ln in pages[number + 1] if TOP_LIMIT < ln.baseline < BOTTOM_LIMIT]
         assert word and squash(following[0].text).startswith(squash(word))
@@ -262,17 +306,16 @@ def test_three_pages_numbers_catchwords_and_signature_with_text(
 def test_signature_image_and_draft(tmp_path: Path, letters: Runner) -> None:
     from PIL import Image, ImageDraw
 
-    config_text = shared_path("examples", "config.yaml").read_text(encoding="utf-8")
+    office = tmp_path / "office"
+    make_office(
+        office,
+        config_edits={
+            "    name: นายวิฑูรย์ แสนใจวุฒิ": "    name: นายวิฑูรย์ แสนใจวุฒิ\n    signature: sign.png"
+        },
+    )
     sign = Image.new("RGBA", (600, 200), (255, 255, 255, 0))
     ImageDraw.Draw(sign).line([(20, 150), (200, 40), (380, 160), (580, 50)], fill="navy", width=8)
-    office = tmp_path / "office"
-    office.mkdir()
     sign.save(office / "sign.png")
-    config_text = config_text.replace(
-        "    name: นายวิฑูรย์ แสนใจวุฒิ", "    name: นายวิฑูรย์ แสนใจวุฒิ\n    signature: sign.png"
-    ).replace("emblem: ../assets/garuda.svg", f"emblem: {shared_path('assets', 'garuda.svg')}")
-    (office / "config.yaml").write_text(config_text, encoding="utf-8")
-    shutil.copytree(shared_path("examples", "line-at"), office / "line-at")
 
     result = letters("build", "line-at/directive.yaml", "--only", "4302", cwd=office)
     assert result.code == 0, result.text
@@ -298,22 +341,10 @@ def test_signature_image_and_draft(tmp_path: Path, letters: Runner) -> None:
 
 
 def _office(tmp_path: Path, config_edits: dict[str, str], directive_edits: dict[str, str]) -> Path:
-    """An office folder: the reference config and directive with some lines changed."""
+    """An office folder: the office's config and the example directive with some lines
+    changed, and a Garuda in place."""
     office = tmp_path / "office"
-    shutil.copytree(shared_path("examples", "line-at"), office / "line-at")
-    config = shared_path("examples", "config.yaml").read_text(encoding="utf-8")
-    config = config.replace(
-        "emblem: ../assets/garuda.svg", f"emblem: {shared_path('assets', 'garuda.svg')}"
-    )
-    for old, new in config_edits.items():
-        assert old in config
-        config = config.replace(old, new)
-    (office / "config.yaml").write_text(config, encoding="utf-8")
-    directive = (office / "line-at" / "directive.yaml").read_text(encoding="utf-8")
-    for old, new in directive_edits.items():
-        assert old in directive
-        directive = directive.replace(old, new)
-    (office / "line-at" / "directive.yaml").write_text(directive, encoding="utf-8")
+    make_office(office, config_edits=config_edits, directive_edits=directive_edits)
     return office
 
 
@@ -354,7 +385,9 @@ def test_references_copies_and_line_pitch_setting(tmp_path: Path, letters: Runne
         {"dispatch:": "layout:\n  line_pitch_pt: 22\ndispatch:"},
         {
             "references: []": "references:\n  - หนังสือกระทรวงมหาดไทย ที่ มท 0212.3/ว 5678 "
-            "ลงวันที่ 30 พฤศจิกายน 2561\n  - หนังสือจังหวัดหนองคาย ที่ นค 0019.4/ว 120",
+            "ลงวันที่ 30 พฤศจิกายน 2561 เรื่อง การปฏิบัติการสื่อสารของกระทรวงมหาดไทย"
+            "ผ่านแอปพลิเคชันไลน์แอด และการประชาสัมพันธ์เชิญชวนบุคลากรในสังกัด"
+            "\n  - หนังสือจังหวัดหนองคาย ที่ นค 0019.4/ว 120",
             "owner: cd-informatics": "owner: cd-informatics\ncopies:\n  - ท้องถิ่นจังหวัดหนองคาย",
         },
     )
@@ -362,27 +395,82 @@ def test_references_copies_and_line_pitch_setting(tmp_path: Path, letters: Runne
     flow = [ln for page in lines(pdf) for ln in page]
     first = next(i for i, ln in enumerate(flow) if ln.text.startswith("อ้างถึง"))
     label_end = flow[first].chars[len("อ้างถึง") - 1]["x1"]
-    refs = flow[first : first + 3]
+    refs = flow[first : first + 5]
     assert refs[0].text.replace(" ", "").startswith("อ้างถึง๑.หนังสือกระทรวงมหาดไทย")
     assert "๐๒๑๒.๓/ว ๕๖๗๘" in refs[0].text
     second = next(ln for ln in refs[1:] if ln.text.startswith("๒."))
     assert second.x0 > label_end  # aligned after the label
+    # the first reference wraps: its second line hangs under its text, not under its number
+    wrapped = refs[1]
+    assert wrapped is not second and not wrapped.text.startswith("๑")
+    text_x = second.chars[2]["x0"]  # after "๒."
+    assert wrapped.x0 == pytest.approx(text_x, abs=0.5) and wrapped.x0 > second.x0 + 5
     assert any(squash(ln.text) == squash("สำเนาส่ง ท้องถิ่นจังหวัดหนองคาย") for ln in flow)
     body = [ln for ln in _body(pdf) if ln.page == 0]
     gaps = {round(b.baseline - a.baseline, 1) for a, b in itertools.pairwise(body)}
-    assert 22.0 in gaps and 27.4 not in gaps
+    assert 22.0 in gaps and 20.8 not in gaps  # the setting, not the default
 
 
-def test_office_fonts_folder_is_used(tmp_path: Path, letters: Runner) -> None:
-    from letters.fonts import sarabun
+def _th_sarabun_new(folder: Path) -> Path:
+    """An office's TH Sarabun New file, made here: Sarabun's outlines scaled by 0.653 with
+    fontTools (TH Sarabun New draws that small in its em), TH Sarabun New's line metrics, and
+    its name. It lives in the test's folder only."""
+    import fontpkg
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.scaleUpem import scale_upem
 
+    font = TTFont(fontpkg.path("sarabun", weight=400, style="normal"))
+    units = font["head"].unitsPerEm
+    scale_upem(font, round(units * 0.653))
+    font["head"].unitsPerEm = units
+    ascent, descent, gap = (round(v * units / 1000) for v in (844, 457, 30))
+    font["hhea"].ascent, font["hhea"].descent, font["hhea"].lineGap = ascent, -descent, gap
+    os2 = font["OS/2"]
+    os2.usWinAscent, os2.usWinDescent = ascent, descent
+    os2.sTypoAscender, os2.sTypoDescender, os2.sTypoLineGap = ascent, -descent, gap
+    for record in list(font["name"].names):
+        value = {1: "TH Sarabun New", 4: "TH Sarabun New", 6: "THSarabunNew", 16: "TH Sarabun New"}
+        if record.nameID in value:
+            font["name"].setName(
+                value[record.nameID],
+                record.nameID,
+                record.platformID,
+                record.platEncID,
+                record.langID,
+            )
+    path = folder / "THSarabunNew.ttf"
+    font.save(path)
+    return path
+
+
+def _close_width(pdf: Path) -> float:
+    close = next(
+        ln for page in lines(pdf) for ln in page if squash(ln.text) == squash("ขอแสดงความนับถือ")
+    )
+    return close.x1 - close.x0
+
+
+def test_office_th_sarabun_is_used_at_16_pt_and_breaks_as_sarabun(
+    tmp_path: Path, letters: Runner
+) -> None:
+    """Without the office's files, Sarabun is set at TH Sarabun's size: the office's TH Sarabun
+    New at 16 pt gives the same lines, on the same pages."""
     office = _office(tmp_path, {}, {})
+    sarabun = _build_one(office, letters).read_bytes()
+    (tmp_path / "sarabun.pdf").write_bytes(sarabun)
     (office / "fonts").mkdir()
-    # An office's own TH Sarabun file; here Sarabun Bold stands in, so the PDF shows which.
-    shutil.copy(sarabun().file(700).path, office / "fonts" / "THSarabunNew.ttf")
-    assert embedded_fonts(_build_one(office, letters)) == {"Sarabun Bold"}
-    shutil.rmtree(office / "fonts")
-    assert embedded_fonts(_build_one(office, letters)) == {"Sarabun Regular"}
+    _th_sarabun_new(office / "fonts")
+    th = _build_one(office, letters)
+    assert embedded_fonts(th) == {"TH Sarabun New"}
+    assert "Sarabun" in embedded_fonts(tmp_path / "sarabun.pdf")
+    with pdfplumber.open(th) as pdf:
+        sizes = {round(c["size"], 2) for page in pdf.pages for c in page.chars}
+    assert 16.0 in sizes  # the office's font at 16 pt
+    for pdf in (th, tmp_path / "sarabun.pdf"):
+        assert _close_width(pdf) == pytest.approx(84.2, abs=2.5)
+    assert [[squash(ln.text) for ln in page] for page in lines(th)] == [
+        [squash(ln.text) for ln in page] for page in lines(tmp_path / "sarabun.pdf")
+    ]
 
 
 def test_directory_names_never_split(tmp_path: Path, letters: Runner) -> None:
@@ -545,3 +633,87 @@ def test_a_title_longer_than_the_line_wraps_inside_the_margins(tmp_path: Path) -
                 text += squash(page[start + taken].text)
                 taken += 1
             assert text == wanted and taken > 1, "the title wraps onto the lines below"
+
+
+# ---------------------------------------------------------------- pagination
+
+_ONE_LINE = "ขอให้อำเภอแจ้งผลการดำเนินงานให้จังหวัดทราบภายในกำหนดเวลา"
+
+
+def _paragraphs(pages: list[list[Line]]) -> list[list[list[Line]]]:
+    """Per page, the text block's lines grouped into paragraphs (a paragraph starts at the
+    indent or after a gap wider than a line)."""
+    grouped = []
+    for page in pages:
+        flow = [ln for ln in page if TOP_LIMIT < ln.baseline < BOTTOM_LIMIT + 2]
+        flow = [ln for ln in flow if not _catchword(ln)]
+        paragraphs: list[list[Line]] = []
+        for line in flow:
+            new = abs(line.x0 - INDENT) <= 1 or not paragraphs
+            new = new or line.baseline - paragraphs[-1][-1].baseline > 22
+            new = new or abs(line.x0 - LEFT) > 1  # a part of the ending, not the body
+            if new:
+                paragraphs.append([line])
+            else:
+                paragraphs[-1].append(line)
+        grouped.append(paragraphs)
+    return grouped
+
+
+def test_pagination_as_a_clerk_sets_it_in_word(tmp_path: Path) -> None:
+    """Letters that grow a line at a time: a paragraph or a numbered item breaks across pages
+    with at least two lines on each side and moves whole only when two of its lines do not fit;
+    the complimentary close always has two body lines above it; and nothing else holds the
+    ending together (the unit's lines may start the next page)."""
+    from letters.content import copy_for
+    from letters.directive import load_letter
+
+    office = _office(tmp_path, {}, {})
+    directive = office / "line-at" / "directive.yaml"
+    head, _, rest = directive.read_text(encoding="utf-8").partition("body:\n")
+    body, _, tail = rest.partition("\nclosing:")
+    first, _, items = body.partition("  - text:")
+    variants = [first + f"  - {_ONE_LINE}\n" * n + "  - text:" + items for n in range(14)]
+    variants += [f"  - {_ONE_LINE}\n" * n for n in (9, 10)]
+    renderer = None
+    laid_out = []
+    for number, text in enumerate(variants):
+        path = office / "line-at" / f"v{number}.yaml"
+        path.write_text(f"{head}body:\n{text}\nclosing:{tail}", encoding="utf-8")
+        letter = load_letter(path)
+        renderer = renderer or _renderer(letter)
+        copy = copy_for(letter, letter.recipients[0], "1")
+        pdf = tmp_path / f"v{number}.pdf"
+        pdf.write_bytes(renderer.render_whole(copy, letter.directive.date).pdf)
+        laid_out.append(lines(pdf))
+    deepest = max(
+        ln.baseline for pages in laid_out for page in _paragraphs(pages) for p in page for ln in p
+    )
+    split = moved = unit_apart = 0
+    for pages in laid_out:
+        grouped = _paragraphs(pages)
+        for before, after in itertools.pairwise(grouped):
+            last, following = before[-1], after[0]
+            body = abs(last[0].x0 - INDENT) <= 1  # the page ends in a body paragraph
+            if body and abs(following[0].x0 - LEFT) <= 1:
+                # the page breaks inside a paragraph
+                assert len(last) >= 2 and len(following) >= 2, (last[-1].text, following[0].text)
+                split += 1
+            elif len(following) >= 2 and abs(following[0].x0 - INDENT) <= 1:
+                # a paragraph starts the page whole: two of its lines did not fit below
+                second = last[-1].baseline + 6 + 2 * 20.8
+                assert second > deepest + 0.5, following[0].text
+                moved += 1
+        flat = [(p, ln) for p, page in enumerate(pages) for ln in page]
+        close = next(
+            i for i, (_, ln) in enumerate(flat) if squash(ln.text) == squash("ขอแสดงความนับถือ")
+        )
+        above = [ln for p, ln in flat[:close] if p == flat[close][0] and ln.baseline > TOP_LIMIT]
+        assert len(above) >= 2 and all(
+            abs(ln.x0 - LEFT) <= 1 or abs(ln.x0 - INDENT) <= 1 for ln in above[-2:]
+        )
+        unit = next(
+            p for p, ln in flat if squash(ln.text).startswith(squash("สำนักงานพัฒนาชุมชนจังหวัด"))
+        )
+        unit_apart += unit > flat[close][0]
+    assert split and moved and unit_apart

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from conftest import CONFIG, EXAMPLE, ROOT, Reference, make_office
+from conftest import CONFIG, EXAMPLE, ROOT, Reference, Runner, make_office
 from lxml import etree
 from pdfgeometry import A4, PT_PER_CM, Line, embedded_fonts, images, lines, squash
 
@@ -719,6 +719,35 @@ def test_office_fonts_of_another_name_travel_under_the_layout_font(
         for table in ("glyf", "hmtx", "hhea", "OS/2", "cmap"):
             assert embedded[table].compile(embedded) == original[table].compile(original)
         assert embedded["head"].unitsPerEm == original["head"].unitsPerEm
+
+
+def test_a_subject_longer_than_a_core_property_is_cut_there_only(
+    tmp_path: Path, letters: Runner
+) -> None:
+    """python-docx holds a core property to 255 characters: the title is cut with an
+    ellipsis, the letter's เรื่อง keeps every character of the subject."""
+    subject = "การประชุมเชิงปฏิบัติการพัฒนาระบบสื่อสารของอำเภอ " * 7
+    subject = subject.strip()
+    assert len(subject) >= 300
+    directive = make_office(
+        tmp_path,
+        directive_edits={
+            "subject: การปฏิบัติการสื่อสารของกระทรวงมหาดไทยผ่านแอปพลิเคชันไลน์แอด (Line@) @มหาดไทย": (
+                f"subject: {subject}"
+            )
+        },
+    )
+    result = letters("build", directive, "--format", "docx", "--out", "out", cwd=tmp_path)
+    assert result.code == 0, result.text
+    documents = sorted((tmp_path / "out" / "letters").glob("*.docx"))
+    assert len(documents) == 9
+    for path in documents:
+        document = docx.Document(str(path))
+        title = document.core_properties.title
+        assert len(title) <= 255 and title.endswith("…")
+        assert subject.startswith(title[:-1].rstrip())
+        text = "".join(p.text for p in document.paragraphs)
+        assert subject in text
 
 
 def test_equal_input_gives_equal_bytes(session: Session) -> None:
