@@ -130,13 +130,25 @@ for path in map(Path, sys.argv[1:]):
 
 
 def naive_pages(directive: Path, folder: Path) -> list[Path]:
-    """The HTML our template makes for each copy (with the catch-words the letter prints),
-    written into ``folder`` beside the template's own files, for the naive loop."""
+    """The naive loop's letters written into ``folder``, beside the templates' own files."""
+    from letters.resources import resource_dir
+
+    shutil.copytree(resource_dir("templates"), folder)
+    pages = []
+    for code, html in naive_html(directive, None):
+        path = folder / f"{code}.html"
+        path.write_text(html, encoding="utf-8")
+        pages.append(path)
+    return pages
+
+
+def naive_html(directive: Path, limit: int | None) -> list[tuple[str, str]]:
+    """(code, HTML) of each copy, as our template makes it, with the catch-words the letter
+    prints: what the naive baseline lays out."""
     from letters.content import copy_for
     from letters.directive import load_letter
     from letters.fonts import letter_fonts
     from letters.render import PdfRenderer
-    from letters.resources import resource_dir
 
     letter = load_letter(directive)
     config = letter.config.model
@@ -147,15 +159,10 @@ def naive_pages(directive: Path, folder: Path) -> list[Path]:
         keep_whole=letter.directory_names,
     )
     date = letter.directive.date
-    words = ours.render(copy_for(letter, letter.recipients[0], "1"), date).catchwords
+    members = letter.recipients[:limit] if limit else letter.recipients
+    words = ours.render(copy_for(letter, members[0], "1"), date).catchwords
     catch = dict(enumerate(words, 1))
-    shutil.copytree(resource_dir("templates"), folder)
-    pages = []
-    for member in letter.recipients:
-        path = folder / f"{member.code}.html"
-        path.write_text(ours.html(copy_for(letter, member, "1"), date, catch), encoding="utf-8")
-        pages.append(path)
-    return pages
+    return [(m.code, ours.html(copy_for(letter, m, "1"), date, catch)) for m in members]
 
 
 def _timed(command: list[str], cwd: Path) -> float:
@@ -397,25 +404,9 @@ def naive(directive: Path, limit: int | None) -> tuple[float, int]:
     the HTML is our template's for each copy, with the catch-words the letter prints."""
     import weasyprint
 
-    from letters.content import copy_for
-    from letters.directive import load_letter
-    from letters.fonts import letter_fonts
-    from letters.render import PdfRenderer
     from letters.resources import resource_dir
 
-    letter = load_letter(directive)
-    config = letter.config.model
-    ours = PdfRenderer(
-        config.layout,
-        letter_fonts(letter.config.folder),
-        author=config.office.name,
-        keep_whole=letter.directory_names,
-    )
-    date = letter.directive.date
-    members = letter.recipients[:limit] if limit else letter.recipients
-    words = ours.render(copy_for(letter, members[0], "1"), date).catchwords
-    catch = dict(enumerate(words, 1))
-    pages = [ours.html(copy_for(letter, m, "1"), date, catch) for m in members]
+    pages = [html for _, html in naive_html(directive, limit)]
     base = str(resource_dir("templates"))
     start = time.perf_counter()
     for html in pages:
