@@ -9,13 +9,16 @@ output as it was.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import glob
 import hashlib
 import json
 import os
+import re
+import secrets
 import shutil
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +137,169 @@ def register_path(config: OfficeConfig, explicit: Path | None = None) -> Path:
     return explicit if explicit is not None else config.folder / REGISTER_NAME
 
 
+TOOL = "letters"  # manifest.json's "tool": this folder is a build's output
+MANIFEST = "manifest.json"
+# What ``letters print --file-only`` writes into a build's folder (made again from its bundles).
+_PRINTED = re.compile(r"print/\.?(bundles|envelopes|labels)\.pdf(\.[0-9]+\.tmp)?")
+
+
+def check_out(folder: Path, letter: Letter, register: Path | None = None) -> None:
+    """Refuse an output folder a build may not replace (``OutputError``), before anything is
+    numbered or written.
+
+    A build replaces its output folder whole. It may use a new folder, an empty one, or one
+    a build made (its manifest.json says ``"tool": "letters"``) holding only the files that
+    build wrote, unchanged (and ``letters print --file-only``'s print files). Never the root,
+    the current folder or a folder above it, one holding the directive, config.yaml, the
+    register or a file they name, nor a folder whose parent cannot be made or written.
+    """
+    name = f"out/{letter.name}"
+    if folder.parent == folder:
+        raise OutputError(
+            f"{folder}: ใช้โฟลเดอร์รากเป็นโฟลเดอร์ผลลัพธ์ไม่ได้ (--out cannot be the root folder); "
+            f"เลือก --out เป็นโฟลเดอร์ใหม่ เช่น {name}"
+        )
+    for what, path in _inputs(letter, register):
+        if path == folder or path.is_relative_to(folder):
+            raise OutputError(
+                f"{folder}: ใช้เป็นโฟลเดอร์ผลลัพธ์ไม่ได้ เพราะ{what}: {path}; "
+                "letters build แทนที่โฟลเดอร์ผลลัพธ์ทั้งโฟลเดอร์: "
+                f"เลือก --out เป็นโฟลเดอร์ใหม่ เช่น {name}"
+            )
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise OutputError(
+            f"{folder}: มีไฟล์ชื่อนี้อยู่แล้ว ไม่ใช่โฟลเดอร์ (--out is a file); "
+            f"เลือก --out เป็นโฟลเดอร์ใหม่ เช่น {name}"
+        )
+    if folder.is_dir():
+        _replaceable(folder, name)
+    _writable_parent(folder, name)
+
+
+def _inputs(letter: Letter, register: Path | None) -> list[tuple[str, Path]]:
+    """What a build reads, or works in, and must never replace: (why not, resolved path)."""
+    config = letter.config
+    try:
+        cwd: Path | None = Path.cwd()
+    except OSError:  # the current folder was removed
+        cwd = None
+    found: list[tuple[str, Path | None]] = [
+        ("เป็นหรือครอบโฟลเดอร์ที่ทำงานอยู่ (--out holds the current folder)", cwd),
+        ("มีไฟล์คำสั่งอยู่ในนั้น (--out holds the directive)", letter.path),
+        (f"มี {config.path.name} อยู่ในนั้น (--out holds the config)", config.path),
+        (
+            "มีทะเบียนหนังสือส่งอยู่ในนั้น (--out holds the register)",
+            register or config.folder / REGISTER_NAME,
+        ),
+        ("มีฟอนต์ของสำนักงานอยู่ในนั้น (--out holds the office fonts)", config.folder / "fonts"),
+    ]
+    found += [
+        ("มีสิ่งที่ส่งมาด้วยอยู่ในนั้น (--out holds an enclosure)", e.file.path) for e in letter.enclosures
+    ]
+    if config.emblem is not None:
+        found.append(("มีภาพตราครุฑอยู่ในนั้น (--out holds the emblem)", config.emblem))
+    for signer in config.model.signers.values():
+        if signer.signature:
+            found.append(
+                ("มีภาพลายมือชื่ออยู่ในนั้น (--out holds a signature)", config.resolve(signer.signature))
+            )
+    return [(why, path.resolve()) for why, path in found if path is not None]
+
+
+def _replaceable(folder: Path, name: str) -> None:
+    """An existing folder: empty, or a build's output holding only its own files."""
+    try:
+        if next(folder.iterdir(), None) is None:
+            return
+        expected = _built_files(folder / MANIFEST)
+        # Only a build's folder is looked through (never a home folder given by mistake).
+        entries = sorted(folder.rglob("*")) if expected is not None else []
+    except OSError as exc:
+        raise OutputError(
+            f"{folder}: อ่านโฟลเดอร์ผลลัพธ์ไม่ได้ (cannot read --out): {exc.strerror or exc}; "
+            f"เลือก --out เป็นโฟลเดอร์ใหม่ เช่น {name}"
+        ) from None
+    if expected is None:
+        raise OutputError(
+            f"{folder}: มีไฟล์อยู่แล้ว และไม่ใช่โฟลเดอร์ที่ letters build สร้าง "
+            "(not empty, not a build's output: no manifest.json of letters); "
+            "letters build แทนที่ทั้งโฟลเดอร์ จึงไม่เขียนทับ: "
+            f"เลือก --out เป็นโฟลเดอร์ใหม่ เช่น {name} หรือย้ายหรือลบโฟลเดอร์นี้เอง"
+        )
+    foreign = []
+    for entry in entries:
+        relative = entry.relative_to(folder).as_posix()
+        if entry.is_dir() and not entry.is_symlink():
+            continue
+        if relative == MANIFEST or _PRINTED.fullmatch(relative):
+            continue
+        digest = expected.get(relative)
+        if digest is None or entry.is_symlink() or not _same(entry, digest):
+            foreign.append(relative)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (
+            f" และอีก {len(foreign) - 5} ไฟล์" if len(foreign) > 5 else ""
+        )
+        raise OutputError(
+            f"{folder}: มีไฟล์ที่ letters build ไม่ได้เขียน หรือแก้ไขหลังสร้าง "
+            f"(files a build did not write, or changed since): {shown}; "
+            "letters build แทนที่ทั้งโฟลเดอร์: ย้ายไฟล์เหล่านี้ออกไปก่อน หรือเลือก --out อื่น"
+        )
+
+
+def _built_files(manifest: Path) -> dict[str, str] | None:
+    """The files a build's manifest lists, with their SHA-256; None when ``manifest`` is not
+    the manifest of a build (missing, unreadable, or not marked as the tool's)."""
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("tool") != TOOL:
+            return None
+        files = [f for entry in data["recipients"] for f in entry["files"]]
+        files += data["checklist"]
+        return {str(f["path"]): str(f["sha256"]) for f in files}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _same(path: Path, digest: str) -> bool:
+    try:
+        return sha256(path) == digest
+    except OSError:
+        return False
+
+
+def _writable_parent(folder: Path, name: str) -> None:
+    """The folder above ``folder`` is made (as the build would) and a folder is made in it
+    and removed again: a parent that is a file, a read-only folder, one this user may not
+    write in are found now, before anything is numbered. Folders made for a failed probe
+    are removed again."""
+    parent, missing = folder.parent, []
+    while not parent.exists() and not parent.is_symlink() and parent.parent != parent:
+        missing.append(parent)
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(
+            f"{folder}: สร้างโฟลเดอร์ผลลัพธ์ไม่ได้ เพราะ {parent} เป็นไฟล์ ไม่ใช่โฟลเดอร์ "
+            f"(a parent of --out is a file); เลือก --out เป็นโฟลเดอร์ใหม่ เช่น {name}"
+        )
+    made: list[Path] = []
+    try:
+        for missed in reversed(missing):
+            missed.mkdir()
+            made.append(missed)
+        _new_beside(folder, ".tmp").rmdir()
+    except OSError as exc:
+        for madeone in reversed(made):
+            with contextlib.suppress(OSError):
+                madeone.rmdir()
+        where = made[-1] if made else parent
+        raise OutputError(
+            f"{folder}: เขียนในโฟลเดอร์ {where} ไม่ได้ (cannot write there: "
+            f"{exc.strerror or exc}); เลือก --out ที่เขียนได้ เช่น {name} "
+            "หรือขอสิทธิ์เขียนจากผู้ดูแลเครื่อง"
+        ) from None
+
+
 def safe_name(text: str) -> str:
     """A file name part: no path separators or characters file systems refuse."""
     return "".join("_" if ch in '/\\:*?"<>|' or ord(ch) < 32 else ch for ch in text).strip()
@@ -165,6 +331,8 @@ def build(
     letter = load_letter(directive, config)
     recipients = _chosen(letter, only)
     folder = (out or default_out(letter, draft=draft)).resolve()
+    # Before anything is numbered or written: a folder the build may not replace is refused.
+    check_out(folder, letter, register_path(letter.config, register))
     warnings = _warnings(letter)
     today = today or dt.date.today()
     if draft:
@@ -174,7 +342,14 @@ def build(
         }
         items = [Item(letter, m, numbers[m.code], draft=True) for m in recipients]
         built = write_folder(
-            letter, items, folder, formats, only=only, progress=progress, workers=workers
+            letter,
+            items,
+            folder,
+            formats,
+            only=only,
+            progress=progress,
+            workers=workers,
+            checked=True,
         )
         return BuildResult(folder, built.letters, warnings, built.checklist)
     with Register(register_path(letter.config, register)) as reg:
@@ -198,6 +373,7 @@ def build(
             register=reg,
             directive_id=did,
             workers=workers,
+            checked=True,
         )
     return BuildResult(folder, built.letters, warnings, built.checklist, did)
 
@@ -251,19 +427,25 @@ class _Renderers:
 
     def __init__(self, letter: Letter, fonts: FontSet, formats: Sequence[str]) -> None:
         from letters.bundle import EnclosurePages, ReplyFormRenderer
-        from letters.render import PdfRenderer
+        from letters.render import DeclaredFiles, PdfRenderer
 
         layout = letter.config.model.layout
         author = letter.config.model.office.name
         self.fonts = fonts
-        self.pdf = PdfRenderer(layout, fonts, author=author, keep_whole=letter.directory_names)
-        self.reply = ReplyFormRenderer(layout, fonts, font_config=self.pdf.font_config)
+        # The one URL fetcher of the build's documents: the files the letter declares.
+        fetcher = DeclaredFiles.for_letter(letter, fonts)
+        self.pdf = PdfRenderer(
+            layout, fonts, author=author, keep_whole=letter.directory_names, url_fetcher=fetcher
+        )
+        self.reply = ReplyFormRenderer(
+            layout, fonts, font_config=self.pdf.font_config, url_fetcher=fetcher
+        )
         self.enclosures = EnclosurePages(letter.enclosures, layout)
         self.docx: Any = None
         if "docx" in formats:
             from letters.word import DocxRenderer
 
-            self.docx = DocxRenderer(layout, fonts, author=author)
+            self.docx = DocxRenderer(layout, fonts, author=author, url_fetcher=fetcher)
 
 
 def write_folder(
@@ -281,6 +463,7 @@ def write_folder(
     directive_id: str | None = None,
     workers: int | None = None,
     bundles: bool = True,
+    checked: bool = False,
 ) -> _Written:
     """Render ``items`` into ``folder``, atomically.
 
@@ -289,14 +472,22 @@ def write_folder(
     ``workers``: processes that render; None chooses (``WORKERS`` from ``PARALLEL_FROM``
     letters on, else this process alone), 1 renders here. The files are the same bytes.
     ``bundles`` False writes the letters alone (no reply forms, no bundles).
+    ``folder`` is replaced only when ``check_out`` allows it (``checked``: the caller has
+    asked it already, before numbering).
     """
     if workers is None:
         workers = min(WORKERS, os.cpu_count() or 1) if len(items) >= PARALLEL_FROM else 1
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    _remove_abandoned(folder)
-    staging = Path(
-        tempfile.mkdtemp(prefix=f".{folder.name}.{os.getpid()}.", suffix=".tmp", dir=folder.parent)
-    )
+    if not checked:
+        check_out(folder, letter, register.path if register is not None else None)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned(folder)
+        staging = _new_beside(folder, ".tmp")
+    except OSError as exc:
+        raise OutputError(
+            f"{folder}: เขียนผลลัพธ์ไม่ได้ (cannot write output): {exc.strerror or exc}; "
+            "ตรวจสิทธิ์ของโฟลเดอร์หรือเลือก --out อื่นแล้วสั่งใหม่"
+        ) from None
     listed = checklist and letter.directive.follow_up is not None
     try:
         written: list[Path] = []
@@ -523,10 +714,12 @@ def _side() -> tuple[list[Path], list[Path]]:
     fonts = letter_fonts(letter.config.folder)
     documents: list[Path] = []
     if "docx" in formats:
+        from letters.render import DeclaredFiles
         from letters.word import DocxRenderer
 
         model = letter.config.model
-        renderer = DocxRenderer(model.layout, fonts, author=model.office.name)
+        fetcher = DeclaredFiles.for_letter(letter, fonts)
+        renderer = DocxRenderer(model.layout, fonts, author=model.office.name, url_fetcher=fetcher)
         last: tuple[tuple[object, ...], bytes] | None = None
         for item in items:
             copy = item.copy()
@@ -707,13 +900,35 @@ def _remove_abandoned(folder: Path) -> None:
     back, so the folder always holds the last complete build.
     """
     for stale in sorted(folder.parent.glob(f".{glob.escape(folder.name)}.*.*")):
-        pid, _, rest = stale.name[len(folder.name) + 2 :].partition(".")
-        if not pid.isdigit() or _alive(int(pid)):
+        named = _BESIDE.fullmatch(stale.name[len(folder.name) + 2 :])
+        if named is None or not stale.is_dir() or stale.is_symlink():
+            continue  # not a folder a build made
+        if _alive(int(named.group(1))):
             continue
-        if rest.endswith(".old") and not folder.exists():
+        if named.group(2) == "old" and not folder.exists():
             stale.rename(folder)
-        elif rest.endswith((".tmp", ".old")):
+        else:
             shutil.rmtree(stale, ignore_errors=True)
+
+
+# The folders a build makes beside its output: ``.<name>.<pid>.<8 characters>.tmp`` (being
+# written) and ``.old`` (the previous output, for the instant of the swap).
+_BESIDE = re.compile(r"([0-9]+)\.[a-z0-9_]{8}\.(tmp|old)")
+
+
+def _new_beside(folder: Path, suffix: str) -> Path:
+    """A new empty folder ``.<name>.<pid>.<random>.<suffix>`` beside ``folder``, made with
+    the user's umask (``tempfile.mkdtemp`` makes 0700: others could not read the letters)."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789_"
+    for _ in range(100):
+        random = "".join(secrets.choice(alphabet) for _ in range(8))
+        path = folder.parent / f".{folder.name}.{os.getpid()}.{random}{suffix}"
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(errno.EEXIST, "no free name for a temporary folder", str(folder))
 
 
 def _alive(pid: int) -> bool:
@@ -775,6 +990,7 @@ def _manifest(
 ) -> None:
     d = letter.directive
     manifest = {
+        "tool": TOOL,  # the mark of a folder a build made: the only kind it replaces
         "directive": str(letter.path.resolve()),
         "register_id": directive_id,
         "kind": d.kind,
@@ -806,11 +1022,7 @@ def _replace(staging: Path, folder: Path) -> None:
     """Swap the finished folder in; the previous output goes only once the new one is there."""
     old = None
     if folder.exists():
-        old = Path(
-            tempfile.mkdtemp(
-                prefix=f".{folder.name}.{os.getpid()}.", suffix=".old", dir=folder.parent
-            )
-        )
+        old = _new_beside(folder, ".old")
         old.rmdir()
         folder.rename(old)
     try:

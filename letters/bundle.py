@@ -23,7 +23,7 @@ from letters.directive import Enclosure, Letter
 from letters.enclosure import LoadedFile
 from letters.errors import OutputError
 from letters.fonts import FAMILY, FontSet
-from letters.render import CM, Form, Overprinter, template_environment
+from letters.render import CM, DeclaredFiles, Form, Overprinter, template_environment
 from letters.resources import resource_dir
 
 A4_PT = (21.0 * CM, 29.7 * CM)
@@ -225,14 +225,23 @@ class ReplyFormRenderer:
     once. Pass the letter renderer's ``font_config`` to share it.
     """
 
-    def __init__(self, layout: Layout, fonts: FontSet, *, font_config: Any = None) -> None:
+    def __init__(
+        self,
+        layout: Layout,
+        fonts: FontSet,
+        *,
+        font_config: Any = None,
+        url_fetcher: DeclaredFiles | None = None,
+    ) -> None:
+        """``url_fetcher``: the files the form may show; by default its fonts alone."""
         from weasyprint.text.fonts import FontConfiguration
 
         self.layout = layout
         self.fonts = fonts
         self.font_config = font_config if font_config is not None else FontConfiguration()
+        self.url_fetcher = url_fetcher or DeclaredFiles.of_fonts(fonts)
         self.template = template_environment().get_template("reply-form.html.j2")
-        self.overprinter = Overprinter(fonts, self.font_config)
+        self.overprinter = Overprinter(fonts, self.font_config, url_fetcher=self.url_fetcher)
 
     def html(
         self, letter: Letter, copy: Copy, *, compact: bool = False, blank: bool = False
@@ -311,7 +320,9 @@ class ReplyFormRenderer:
         from weasyprint import HTML
 
         source = self.html(letter, copy, compact=compact, blank=blank)
-        html = HTML(string=source, base_url=str(resource_dir("templates")))
+        html = HTML(
+            string=source, base_url=str(resource_dir("templates")), url_fetcher=self.url_fetcher
+        )
         return html.render(font_config=self.font_config)
 
 

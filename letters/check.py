@@ -14,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from collections.abc import Mapping, Sequence
+import string
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -268,7 +270,7 @@ LAYOUT = Record(
         "page_number": (Str(strip=False, min_length=0), "- {n} -"),
     }
 )
-LIMITS = Record({"enclosure_max_mb": (_POSITIVE, 20.0)})
+LIMITS = Record({"enclosure_max_mb": (_POSITIVE, 20.0), "enclosure_folders": (ListOf(TEXT), EMPTY)})
 CONFIG = Record(
     {
         "office": (OFFICE, REQUIRED),
@@ -335,7 +337,15 @@ class References:
     into the group's members.
     """
 
-    def __init__(self, src: source.Source, known: Known | None, max_bytes: int) -> None:
+    def __init__(
+        self,
+        src: source.Source,
+        known: Known | None,
+        max_bytes: int,
+        folders: Sequence[Path] = (),
+    ) -> None:
+        """``folders``: where enclosures may come from besides the directive's folder (those
+        config.yaml names in ``limits.enclosure_folders``)."""
         self.src = src
         self.problems: list[Problem] = []
         self.recipients: list[int] = []
@@ -353,7 +363,7 @@ class References:
                 self._members(to.get("only"), known.groups[self.group])
             self.signer = self._lookup(("signer",), data.get("signer"), known.signers)
             self.unit = self._lookup(("owner",), data.get("owner"), known.units)
-        self._enclosures(data.get("enclosures"), src.path.parent, max_bytes)
+        self._enclosures(data.get("enclosures"), src.path.parent, max_bytes, folders)
         self._dates(data)
 
     def _lookup(self, loc: Loc, key: Any, known: Mapping[str, Any] | Sequence[str]) -> str | None:
@@ -390,7 +400,9 @@ class References:
             elif codes.index(wanted) not in self.recipients:
                 self.recipients.append(codes.index(wanted))
 
-    def _enclosures(self, entries: Any, folder: Path, max_bytes: int) -> None:
+    def _enclosures(
+        self, entries: Any, folder: Path, max_bytes: int, folders: Sequence[Path]
+    ) -> None:
         if not isinstance(entries, list):
             return
         for i, entry in enumerate(entries):
@@ -398,10 +410,20 @@ class References:
             if not isinstance(file, str) or not file.strip():
                 continue
             try:
-                loaded = load_enclosure(folder / file.strip(), max_bytes)
+                loaded = load_enclosure(folder / file.strip(), max_bytes, (folder, *folders))
             except EnclosureProblem as exc:
                 self.problems.append(
                     self.src.problem(("enclosures", i, "file"), f"'{file}': {exc}")
+                )
+                continue
+            except (OSError, ValueError) as exc:  # a name too long, a NUL byte in it
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                self.problems.append(
+                    self.src.problem(
+                        ("enclosures", i, "file"),
+                        f"ใช้ชื่อไฟล์นี้ไม่ได้ (cannot read the file: {reason}): "
+                        "ตั้งชื่อไฟล์ให้สั้นลง ไม่มีอักขระพิเศษ",
+                    )
                 )
                 continue
             title, quantity = entry.get("title"), entry.get("quantity")
@@ -466,6 +488,261 @@ def office_problems(
     return problems
 
 
+# --- rules on the text as typed, shared by ``quick`` and ``load_letter`` ---------------------
+#
+# They look at the raw data, so their problems come with every other problem of the file;
+# a value that is not text is left to the models. ``*`` in a place stands for any key or index.
+
+Place = tuple[str, ...]
+
+# Fields whose text may run over several lines (a ``|`` block): the body's paragraphs and
+# items and the closing paragraph. Every other text is one line.
+DIRECTIVE_MULTILINE: tuple[Place, ...] = (
+    ("body", "*"),
+    ("body", "*", "text"),
+    ("body", "*", "items", "*"),
+    ("closing",),
+)
+# Texts the models keep as typed (not stripped): checked whole.
+CONFIG_UNSTRIPPED: tuple[Place, ...] = (("layout", "catchword"), ("layout", "page_number"))
+
+MEMBER_CODE: Place = ("recipients", "*", "members", "*", "code")
+MEMBER_EMAIL: Place = ("recipients", "*", "members", "*", "email")
+SENDER: Place = ("dispatch", "email", "sender")
+CATCHWORD: Place = ("layout", "catchword")
+PAGE_NUMBER: Place = ("layout", "page_number")
+DATE_FIELDS: tuple[Place, ...] = (("date",), ("follow_up", "due"))
+
+# A recipient's code names its files (``letters/4301-เมืองหนองคาย.pdf``): digits, or
+# letters, digits and ``-``; nothing a path could be made of.
+CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z-]{0,31}")
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+# One plausible address: a dot-atom local part at a domain name with a dot, nothing else.
+ADDR_SPEC = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
+# What pydantic's strip_whitespace strips: Unicode white space, which \x1c-\x1f are not.
+_WHITE = "".join(
+    ch for ch in map(chr, range(0x3001)) if ch.isspace() and ch not in "\x1c\x1d\x1e\x1f"
+)
+# Not in any text: control characters (C0, DEL, C1), lone surrogates, line and paragraph
+# separators. A line feed only in the fields of DIRECTIVE_MULTILINE.
+_BAD_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x85\u2028\u2029")
+
+
+def _matches(loc: Loc, place: Place) -> bool:
+    return len(loc) == len(place) and all(
+        p in ("*", str(part)) for part, p in zip(loc, place, strict=True)
+    )
+
+
+def _walk(data: Any, loc: Loc = ()) -> Iterator[tuple[Loc, Any, bool]]:
+    """Every text of ``data`` with its place: (loc, text, is_key)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield (*loc, key), key, True
+            yield from _walk(value, (*loc, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _walk(value, (*loc, i))
+    elif isinstance(data, str):
+        yield loc, data, False
+
+
+def _texts_at(data: Any, place: Place) -> Iterator[tuple[Loc, str]]:
+    for loc, text, is_key in _walk(data):
+        if not is_key and _matches(loc, place):
+            yield loc, text
+
+
+def _bad_character(text: str, *, multiline: bool) -> str | None:
+    """What is wrong with the first character that has no place in the text, if any."""
+    for ch in text:
+        if ch == "\n" and multiline:
+            continue
+        if unicodedata.category(ch) not in _BAD_CATEGORIES:
+            continue
+        if ch in _LINE_BREAKS:
+            return "ขึ้นบรรทัดใหม่ในช่องนี้ไม่ได้ (line break in a one-line field): เขียนต่อกันเป็นบรรทัดเดียว"
+        if ch == "\t":
+            return "มีแท็บ (tab) ในข้อความ: ใช้การเว้นวรรคแทน"
+        return f"มีอักขระควบคุม U+{ord(ch):04X} (control character) ในข้อความ: ลบออกแล้วพิมพ์ใหม่"
+    return None
+
+
+def text_problems(
+    src: source.Source,
+    multiline: Sequence[Place] = (),
+    unstripped: Sequence[Place] = (),
+) -> list[Problem]:
+    """Control characters in any text of the file, line breaks in a one-line text.
+
+    Printed back to a terminal, such characters can rewrite the screen; in a subject or an
+    address they break the letter's lines and the e-mail's headers.
+    """
+    problems = []
+    for loc, text, is_key in _walk(src.data):
+        many = not is_key and any(_matches(loc, place) for place in multiline)
+        whole = is_key or any(_matches(loc, place) for place in unstripped)
+        wrong = _bad_character(text if whole else text.strip(_WHITE), multiline=many)
+        if wrong:
+            problems.append(src.problem(loc, wrong, key=is_key))
+    return problems
+
+
+def _clean(text: str) -> str | None:
+    """The stripped text when it is worth a further rule: not empty (the models say so) and
+    without characters ``text_problems`` reports."""
+    text = text.strip(_WHITE)
+    if not text or _bad_character(text, multiline=False):
+        return None
+    return text
+
+
+def config_problems(src: source.Source) -> list[Problem]:
+    """The rules of config.yaml's texts: one-line texts, recipient codes, e-mail addresses,
+    the catch-word and page-number templates."""
+    problems = text_problems(src, unstripped=CONFIG_UNSTRIPPED)
+    for loc, text in _texts_at(src.data, MEMBER_CODE):
+        code = _clean(text)
+        if code is not None and not CODE.fullmatch(code):
+            problems.append(
+                src.problem(
+                    loc,
+                    f"รหัสผู้รับ '{code}' ใช้ไม่ได้ (invalid code): ใช้ตัวเลขอารบิก 0-9 ตัวอักษร "
+                    "A-Z a-z และ - ไม่เกิน ๓๒ ตัว เช่น 4301",
+                )
+            )
+    for loc, text in _texts_at(src.data, MEMBER_EMAIL):
+        address = _clean(text)
+        if address is not None and not _plausible(address):
+            problems.append(
+                src.problem(
+                    loc,
+                    f"'{address}' ไม่ใช่ที่อยู่อีเมลเดียวที่ถูกต้อง (not one e-mail address): "
+                    "เขียนที่อยู่เดียว ไม่มีชื่อหรือเว้นวรรค เช่น saraban@amphoe.go.th",
+                )
+            )
+    for loc, text in _texts_at(src.data, SENDER):
+        sender = _clean(text)
+        if sender is not None and not _one_sender(sender):
+            problems.append(
+                src.problem(
+                    loc,
+                    f"'{sender}' ไม่ใช่ผู้ส่งหนึ่งราย (not one e-mail address): "
+                    "เขียนเป็น ชื่อสำนักงาน <saraban@...> หรือที่อยู่อีเมลเดียว",
+                )
+            )
+    for loc, text in _texts_at(src.data, CATCHWORD):
+        wrong = _template_problem(text, "word")
+        if wrong:
+            problems.append(src.problem(loc, wrong))
+    for loc, text in _texts_at(src.data, PAGE_NUMBER):
+        wrong = _page_number_problem(text)
+        if wrong:
+            problems.append(src.problem(loc, wrong))
+    return problems
+
+
+def _plausible(address: str) -> bool:
+    return len(address) <= 254 and ADDR_SPEC.fullmatch(address) is not None
+
+
+def _one_sender(sender: str) -> bool:
+    """One mailbox, bare or ``Display Name <address>``, as an e-mail's From: holds it."""
+    if _plausible(sender):
+        return True
+    import email.policy
+
+    header = email.policy.default.header_factory("From", sender)
+    groups: tuple[Any, ...] = getattr(header, "groups", ())
+    if header.defects or len(groups) != 1 or groups[0].display_name is not None:
+        return False
+    addresses = groups[0].addresses
+    return (
+        len(addresses) == 1
+        and _plausible(addresses[0].addr_spec)
+        and sender.rstrip().endswith(f"<{addresses[0].addr_spec}>")
+    )
+
+
+def _template_problem(template: str, name: str) -> str | None:
+    """A ``str.format`` template that may hold ``{name}`` and nothing else."""
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError:
+        return "วงเล็บปีกกา { } ไม่ครบคู่ (unmatched brace): เขียน {{ หรือ }} ถ้าต้องการให้พิมพ์วงเล็บปีกกาเอง"
+    for _, field, spec, conversion in parts:
+        if field is not None and (field != name or spec or conversion):
+            shown = (
+                "{"
+                + field
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
+            return f"ไม่รู้จัก {shown} (unknown field): ใช้ได้เฉพาะ {{{name}}}"
+    return None
+
+
+def _page_number_problem(template: str) -> str | None:
+    """The page number: ``{n}`` once at most, printed with the text around it as typed."""
+    fields = re.findall(r"\{[^{}]*\}", template)
+    unknown = [f for f in fields if f != "{n}"]
+    if unknown:
+        return f"ไม่รู้จัก {unknown[0]} (unknown field): ใช้ได้เฉพาะ {{n}} (เลขหน้า)"
+    if len(fields) > 1:
+        return "ใช้ {n} ได้ครั้งเดียว (page number twice)"
+    return None
+
+
+def typed_dates(src: source.Source, today: dt.date | None = None) -> list[Problem]:
+    """Read the directive's dates as the clerk typed them (``letters.thai.typed_date``).
+
+    Each date read becomes its ISO text in ``src.data``, for the models; ``src.notes`` says
+    when a year was read as พ.ศ. and warns of a date more than a year from ``today``. A date
+    that cannot be read is a problem; a value that is not text is left to the models.
+    """
+    today = today or dt.date.today()
+    problems = []
+    warned = False
+    data = src.data if isinstance(src.data, dict) else {}
+    for place in DATE_FIELDS:
+        parent: Any = data
+        for part in place[:-1]:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        text = parent.get(place[-1]) if isinstance(parent, dict) else None
+        if not isinstance(text, str):
+            continue
+        try:
+            typed = thai.typed_date(text)
+        except ValueError as exc:
+            problems.append(src.problem(place, str(exc)))
+            continue
+        parent[place[-1]] = typed.day.isoformat()
+        line, column = src.where(place)
+        where = f"{src.name}:{line}:{column}: {source.field_path(place)}"
+        shown = text.strip()
+        if typed.buddhist:
+            src.notes.append(
+                f"{where}: หมายเหตุ (note): อ่าน '{shown}' เป็นปี {typed.understood} "
+                "(Buddhist-era year)"
+            )
+        if thai.years_apart(typed.day, today) and not warned:
+            warned = True  # the due date of a letter far away in time is far away too
+            src.notes.append(
+                f"{where}: คำเตือน (warning): {thai.thai_date(typed.day)} ห่างจากวันนี้เกินหนึ่งปี "
+                f"(more than a year from today): อ่าน '{shown}' เป็น {typed.understood}; "
+                "ถ้าไม่ใช่ แก้ปีให้ถูก"
+            )
+    return problems
+
+
+def directive_problems(src: source.Source, today: dt.date | None = None) -> list[Problem]:
+    """The rules of directive.yaml's texts: dates read in place, one-line texts."""
+    return typed_dates(src, today) + text_problems(src, multiline=DIRECTIVE_MULTILINE)
+
+
 def describe(
     *,
     kind: str,
@@ -478,6 +755,7 @@ def describe(
     enclosures: Sequence[Enclosure],
     signer: str,
     follow_up: tuple[int, dt.date] | None,
+    notes: Sequence[str] = (),
 ) -> str:
     """What ``letters check`` prints: enough for the clerk to recognise the letter."""
     kind_text = "หนังสือเวียน (circular)" if kind == "circular" else "หนังสือภายนอก (external)"
@@ -500,6 +778,7 @@ def describe(
         lines.append(
             f"ติดตามผล (follow-up): {thai.thai_number(tasks)} งาน ภายใน {thai.thai_date(due)}"
         )
+    lines.extend(notes)
     return "\n".join(lines)
 
 
@@ -519,6 +798,8 @@ def quick(path: Path, config_path: Path | None = None) -> str | None:
     try:
         directive_src = source.load(path)
         config_src = source.load(source.find_config(path, config_path))
+        if directive_problems(directive_src) or config_problems(config_src):
+            return None
         config = CONFIG.check(config_src.data)
         directive = DIRECTIVE.check(directive_src.data)
     except (InputError, Unsure):
@@ -531,7 +812,8 @@ def quick(path: Path, config_path: Path | None = None) -> str | None:
         return None
     known = Known(config_src.path.name, groups, list(signers), list(config["units"]))
     max_bytes = int(config["limits"]["enclosure_max_mb"] * 1_000_000)
-    refs = References(directive_src, known, max_bytes)
+    folders = [config_src.path.parent / f for f in config["limits"]["enclosure_folders"]]
+    refs = References(directive_src, known, max_bytes, folders)
     if refs.problems or refs.group is None or refs.signer is None:
         return None
     follow = directive["follow_up"]
@@ -546,4 +828,5 @@ def quick(path: Path, config_path: Path | None = None) -> str | None:
         enclosures=refs.enclosures,
         signer=signers[refs.signer]["name"],
         follow_up=None if follow is None else (len(follow["tasks"]), follow["due"]),
+        notes=directive_src.notes,
     )

@@ -50,7 +50,7 @@ from letters import thai
 from letters.content import Run, number_line, rich
 from letters.directive import Letter
 from letters.fonts import FAMILY, FontSet, letter_fonts
-from letters.render import compose_pages, join, template_environment
+from letters.render import DeclaredFiles, compose_pages, join, template_environment
 from letters.resources import resource_dir
 
 TITLE = "แบบติดตามผลการดำเนินการ"
@@ -260,6 +260,7 @@ class _Pages:
         self.created = letter.directive.date
         self.base = str(resource_dir("templates"))
         self.font_config = FontConfiguration()
+        self.url_fetcher = DeclaredFiles.of_fonts(fonts)  # the fonts, nothing else
         self.template = template_environment().get_template("checklist.html.j2")
         self.context = {
             "subject": text(table.subject),
@@ -281,8 +282,9 @@ class _Pages:
     def _layout(self, html: str, css: str = "") -> Any:
         from weasyprint import CSS, HTML
 
-        sheets = [CSS(string=css, font_config=self.font_config)] if css else []
-        document = HTML(string=html, base_url=self.base)
+        fetcher = self.url_fetcher
+        sheets = [CSS(string=css, font_config=self.font_config, url_fetcher=fetcher)] if css else []
+        document = HTML(string=html, base_url=self.base, url_fetcher=fetcher)
         return document.render(font_config=self.font_config, stylesheets=sheets)
 
     def whole(self) -> bytes:

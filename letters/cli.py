@@ -49,6 +49,10 @@ class _Letters(click.Group):
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (``letters check D | head -1``): click's main ends the
+            # command quietly (stdout pacified, exit status 1), without a traceback.
+            raise
         except Exception as exc:
             if os.environ.get("LETTERS_DEBUG"):
                 raise
@@ -130,11 +134,24 @@ def build(
     click.echo(result.summary())
 
 
-DATE = click.DateTime(formats=["%Y-%m-%d"])
+class _Date(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2 on
+    """A date as a clerk types it, read by ``letters.thai.typed_date`` as in a directive:
+    ``2018-12-11``, ``2561-12-11`` (พ.ศ.), ``๑๑ ธันวาคม ๒๕๖๑``."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, dt.date):
+            return value
+        from letters.thai import typed_date
+
+        try:
+            return typed_date(str(value)).day
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
-def _day(value: dt.datetime | None) -> dt.date | None:
-    return value.date() if value is not None else None
+DATE = _Date()
 
 
 @cli.command()
@@ -156,7 +173,13 @@ def renumber(directive: Path, config_path: Path | None, register_file: Path | No
 @click.option("--task", type=click.IntRange(min=1), metavar="N", help="งานที่ N ของ follow_up.tasks.")
 @click.option("--done/--not-done", default=True, help="ทำแล้ว หรือยกเลิกที่บันทึกผิด.")
 @click.option("--replied", is_flag=True, help="บันทึกวันที่ผู้รับตอบกลับ (reply received).")
-@click.option("--on", "on", type=DATE, default=None, help="วันที่ (YYYY-MM-DD; default: today).")
+@click.option(
+    "--on",
+    "on",
+    type=DATE,
+    default=None,
+    help="วันที่ (2018-12-11, 2561-12-11 หรือ ๑๑ ธันวาคม ๒๕๖๑; default: today).",
+)
 @click.option("--note", default=None, help="หมายเหตุ (note).")
 @click.option(
     "--import",
@@ -173,7 +196,7 @@ def track(
     task: int | None,
     done: bool,
     replied: bool,
-    on: dt.datetime | None,
+    on: dt.date | None,
     note: str | None,
     checklist: Path | None,
 ) -> None:
@@ -189,7 +212,7 @@ def track(
             task=task,
             done=done,
             replied=replied,
-            on=_day(on),
+            on=on,
             note=note,
             checklist=checklist,
         )
@@ -202,12 +225,12 @@ def track(
 @REGISTER_OPTION
 @click.option("--on", "on", type=DATE, default=None, help="ณ วันที่ (YYYY-MM-DD; default: today).")
 def status(
-    directive: Path, config_path: Path | None, register_file: Path | None, on: dt.datetime | None
+    directive: Path, config_path: Path | None, register_file: Path | None, on: dt.date | None
 ) -> None:
     """ผู้รับ x งาน: ส่งเมื่อ ทำแล้ว ยังไม่ทำ เกินกำหนด (who has done what)."""
     from letters.followup import status as run_status
 
-    click.echo(run_status(directive, config_path, register=register_file, today=_day(on)))
+    click.echo(run_status(directive, config_path, register=register_file, today=on))
 
 
 @cli.command()
@@ -224,7 +247,7 @@ def remind(
     directive: Path,
     config_path: Path | None,
     register_file: Path | None,
-    on: dt.datetime | None,
+    on: dt.date | None,
     days: int,
     out: Path | None,
     formats: str,
@@ -237,7 +260,7 @@ def remind(
         directive,
         config_path,
         register=register_file,
-        on=_day(on),
+        on=on,
         days=days,
         out=out,
         formats=parse_formats(formats),

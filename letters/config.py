@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from letters import source
-from letters.check import office_problems
+from letters.check import config_problems, office_problems
 from letters.errors import InputError, Problem
 from letters.source import CONFIG_NAME as CONFIG_NAME
 from letters.source import find_config as find_config
@@ -108,6 +108,8 @@ class Layout(_Model):
 
 class Limits(_Model):
     enclosure_max_mb: float = Field(default=20.0, gt=0)
+    # Folders besides the directive's own (relative to config.yaml) enclosures may come from.
+    enclosure_folders: list[Text] = Field(default_factory=list)
 
 
 class Config(_Model):
@@ -141,6 +143,7 @@ class OfficeConfig:
 def load_config(path: Path, shown: str | None = None) -> OfficeConfig:
     src = source.load(path, shown)
     model, problems = src.validate(Config)
+    problems += config_problems(src)
     problems += _file_problems(src, model)
     if problems or model is None:
         raise InputError(problems)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from letters import source
 from letters.check import SECRECIES as SECRECIES
 from letters.check import SPEEDS as SPEEDS
-from letters.check import Known, References, describe
+from letters.check import Known, References, describe, directive_problems
 from letters.config import (
     Group,
     Limits,
@@ -141,8 +141,11 @@ def load_letter(path: Path, config_path: Path | None = None) -> Letter:
         problems += exc.problems
     if directive_src is None:
         raise InputError(problems)
+    typed = directive_problems(directive_src)
+    problems += typed
     directive, found = directive_src.validate(Directive)
-    problems += found
+    # A date that cannot be read is said once, by directive_problems.
+    problems += [p for p in found if p.field not in {t.field for t in typed}]
     if config is not None:
         cfg = config.model
         known = Known(
@@ -151,7 +154,9 @@ def load_letter(path: Path, config_path: Path | None = None) -> Letter:
             list(cfg.signers),
             list(cfg.units),
         )
-        refs = References(directive_src, known, int(cfg.limits.enclosure_max_mb * 1_000_000))
+        max_bytes = int(cfg.limits.enclosure_max_mb * 1_000_000)
+        folders = [config.folder / f for f in cfg.limits.enclosure_folders]
+        refs = References(directive_src, known, max_bytes, folders)
     else:
         refs = References(directive_src, None, int(Limits().enclosure_max_mb * 1_000_000))
     problems += refs.problems
@@ -186,4 +191,5 @@ def summary(letter: Letter) -> str:
         enclosures=letter.enclosures,
         signer=letter.signer.name,
         follow_up=None if d.follow_up is None else (len(d.follow_up.tasks), d.follow_up.due),
+        notes=letter.source.notes,
     )

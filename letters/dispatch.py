@@ -20,28 +20,40 @@ Failures:
   login: ``DispatchError`` (nothing more can be sent; the outcomes told so far stand).
 
 Duplicates. When the connection drops after the message's body went out but before the
-server's reply to it, the message may or may not have been accepted: nobody can know. The
-tool then sends it again (at least once, never silently lost: a district missing an official
+server's reply to it, the message may or may not have been accepted: nobody can know. That
+doubt is told at once (``Outcome.uncertain``, with the message's Message-ID), before any
+reconnect, so the register keeps it even when the run ends there. The tool then sends it
+again in the same run (at least once, never silently lost: a district missing an official
 letter costs more than a district holding it twice) under the same Message-ID, so the two
-copies are recognisably one message, and the outcome says that a copy may be doubled. A
-connection that drops anywhere else (before the body, or between messages) cannot double a
-message, and its retry is silent.
+copies are recognisably one message, and the outcome says that a copy may be doubled. When
+that retry does not go through either, the district stays uncertain: later runs list it and
+send it nothing until the clerk, having asked the district, names it with ``--resend CODE``;
+it is then sent under the Message-ID it had (``Outgoing.message_id``), so the district's mail
+system can drop the copy it may already hold. A connection that drops anywhere else (before
+the body, or between messages) cannot double a message, and its retry is silent.
+
+Addresses. A recipient's address must be one plain address (``saraban@amphoe.go.th``): no
+display name, no second address, no space or control character, ASCII only (the SMTP
+commands are ASCII). ``letters check`` refuses others; one that reaches ``send_all`` anyway
+(config.yaml edited since) fails its recipient alone, with the reason, and the run goes on.
 """
 
 from __future__ import annotations
 
+import email.errors
 import email.policy
 import email.utils
 import html
 import ipaddress
 import logging
+import re
 import smtplib
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -74,18 +86,26 @@ class Outgoing:
     attachment: Path  # the bundle PDF
     cover_text: str
     cover_html: str
+    # The Message-ID of an earlier attempt that may have reached the recipient (an uncertain
+    # outcome in the register): sent again under it. None: a new Message-ID.
+    message_id: str | None = None
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one recipient's message."""
+    """What happened to one recipient's message.
+
+    ``uncertain``: the connection dropped after the body went and before the server's reply,
+    so the recipient may hold the message (``message_id``) or not; ``ok`` is then False.
+    """
 
     code: str
     ok: bool
-    message_id: str | None  # ours, when the server accepted the message
+    message_id: str | None  # ours, when the server accepted (or may have accepted) the message
     detail: str  # Thai, for the register's การปฏิบัติ/หมายเหตุ and the run's summary
     at: datetime
     attempts: int
+    uncertain: bool = False
 
 
 def subject_line(number: str, subject: str) -> str:
@@ -162,6 +182,25 @@ def outgoing(letter: Letter, member: Member, number: str | None, attachment: Pat
         cover_text=text,
         cover_html=page,
     )
+
+
+# One plain address: a dot-atom local part, an ASCII host name (RFC 5321's Mailbox, without
+# quoted local parts and address literals, which no district uses).
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_PLAIN_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*")
+
+
+def plain_address(address: str) -> bool:
+    """Whether ``address`` is one plain e-mail address, safe in an SMTP command and a header."""
+    return len(address) <= 254 and _PLAIN_ADDRESS.fullmatch(address) is not None
+
+
+def visible(text: str, limit: int = 120) -> str:
+    """``text`` safe to show on a terminal: control and format characters as escapes
+    (``\\r``, ``\\x1b``, ``\\u202e``), cut to ``limit`` characters."""
+    shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text[:limit])
+    return shown + ("..." if len(text) > limit else "")
 
 
 def sender_address(sender: str) -> str:
@@ -252,8 +291,8 @@ class Mailer:
         *,
         environ: Mapping[str, str],
         smtp_factory: Callable[..., smtplib.SMTP] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
         ssl_context: ssl.SSLContext | None = None,
         retries: int = 3,
         timeout: float = 30,
@@ -271,8 +310,9 @@ class Mailer:
         self._login = _credentials(settings, environ)
         self._secrets = tuple(s for s in [self._login[1] if self._login else ""] if s)
         self._factory = smtp_factory
-        self._sleep = sleep
-        self._clock = clock
+        # Default: the time module's, looked up now (a test may put a fake clock there).
+        self._sleep = sleep if sleep is not None else time.sleep
+        self._clock = clock if clock is not None else time.monotonic
         self._ssl_context = ssl_context
         self.retries = max(0, retries)
         self.timeout = timeout
@@ -315,14 +355,30 @@ class Mailer:
             text = text.replace(secret, _MASK)
         return text
 
-    def send(self, item: Outgoing) -> Outcome:
+    def send(
+        self, item: Outgoing, *, on_uncertain: Callable[[Outcome], None] | None = None
+    ) -> Outcome:
         """Send one message, retrying temporary failures; the outcome of this recipient.
 
-        Raises ``DispatchError`` when nothing more can be sent (no connection, untrusted
-        certificate, login refused): the caller stops the run.
+        ``item.message_id``, when set, is the Message-ID to send under (else a new one). When
+        the connection drops after the body and before the server's reply, ``on_uncertain``
+        is told at once, before any reconnect; the final outcome is then uncertain too
+        unless a retry is accepted. Raises ``DispatchError`` when nothing more can be sent (no
+        connection, untrusted certificate, login refused): the caller stops the run.
         """
-        message_id = new_message_id(self.sender)
-        data = compose(item, self.sender, message_id, date=self.now()).as_bytes()
+        message_id = item.message_id or new_message_id(self.sender)
+        try:
+            data = compose(item, self.sender, message_id, date=self.now()).as_bytes()
+        except (ValueError, email.errors.MessageError) as exc:  # a line break in a header
+            return self._outcome(
+                item,
+                False,
+                None,
+                f"เขียนอีเมลถึง {item.code} {item.name} ไม่ได้ (cannot compose the message): "
+                f"{visible(str(exc))}; แก้เรื่อง (subject) ใน directive หรือ email ใน config.yaml "
+                "แล้วรันคำสั่งเดิมอีกครั้ง",
+                0,
+            )
         attempts = 0
         doubled = False
         while True:
@@ -330,18 +386,31 @@ class Mailer:
             try:
                 reply = self._attempt(item.to, data)
             except _Permanent as exc:
-                return self._outcome(
+                return self._failure(
                     item,
-                    False,
-                    None,
-                    f"ส่งไม่ได้ (rejected): ถึง {item.to}: {exc.detail}; "
+                    message_id if doubled else None,
+                    f"ส่งไม่ได้ (rejected): ถึง {item.to}: {exc.detail}",
                     "แก้ที่อยู่ใน config.yaml หรือสอบถามผู้ดูแลเซิร์ฟเวอร์ แล้วรันคำสั่งเดิมอีกครั้ง",
                     attempts,
                 )
             except _Temporary as exc:
                 self._drop()
-                doubled = doubled or exc.after_body
                 log.info("%s: temporary failure, attempt %d: %s", item.code, attempts, exc.detail)
+                if exc.after_body and not doubled:
+                    doubled = True
+                    if on_uncertain is not None:
+                        on_uncertain(
+                            self._outcome(
+                                item,
+                                False,
+                                message_id,
+                                f"การเชื่อมต่อหลุดหลังส่งเนื้อความ ก่อนเซิร์ฟเวอร์ตอบ (uncertain: "
+                                f"connection dropped after the message was sent) ถึง {item.to}: "
+                                f"{exc.detail}",
+                                attempts,
+                                uncertain=True,
+                            )
+                        )
                 if attempts > self.retries:
                     if exc.connecting:
                         raise DispatchError(
@@ -349,14 +418,14 @@ class Mailer:
                                 f"เชื่อมต่อเซิร์ฟเวอร์อีเมล {self.where} ไม่ได้ (cannot connect) "
                                 f"หลังลอง {attempts} ครั้ง: {exc.detail}; ฉบับที่ส่งแล้วบันทึกไว้แล้ว "
                                 "ตรวจ dispatch.email ใน config.yaml หรือเครือข่าย แล้วรันคำสั่งเดิมอีกครั้ง"
+                                + (_uncertain_note(item) if doubled else "")
                             )
                         ) from None
-                    return self._outcome(
+                    return self._failure(
                         item,
-                        False,
-                        None,
-                        f"ส่งไม่ได้ชั่วคราว (temporary failure) หลังลอง {attempts} ครั้ง: "
-                        f"{exc.detail}{self._doubled_note(doubled)}; รันคำสั่งเดิมอีกครั้งภายหลัง",
+                        message_id if doubled else None,
+                        f"ส่งไม่ได้ชั่วคราว (temporary failure) หลังลอง {attempts} ครั้ง: {exc.detail}",
+                        "รันคำสั่งเดิมอีกครั้งภายหลัง",
                         attempts,
                     )
                 self._sleep(self.backoff * 2 ** (attempts - 1))
@@ -369,6 +438,24 @@ class Mailer:
                 attempts,
             )
 
+    def _failure(
+        self, item: Outgoing, doubted: str | None, reason: str, advice: str, attempts: int
+    ) -> Outcome:
+        """A failed message: ``reason; advice``. Uncertain instead (under the Message-ID
+        ``doubted``) when an earlier attempt of it may have been accepted: trying again is
+        then the clerk's decision, not the advice's."""
+        if doubted is None:
+            return self._outcome(item, False, None, f"{reason}; {advice}", attempts)
+        return self._outcome(
+            item,
+            False,
+            doubted,
+            "ไม่แน่ใจว่าผู้รับได้รับแล้วหรือไม่ (uncertain): การเชื่อมต่อหลุดหลังส่งเนื้อความ "
+            f"ก่อนเซิร์ฟเวอร์ตอบ แล้ว{reason}{_uncertain_note(item)}",
+            attempts,
+            uncertain=True,
+        )
+
     @staticmethod
     def _doubled_note(doubled: bool) -> str:
         if not doubled:
@@ -379,9 +466,18 @@ class Mailer:
         )
 
     def _outcome(
-        self, item: Outgoing, ok: bool, message_id: str | None, detail: str, attempts: int
+        self,
+        item: Outgoing,
+        ok: bool,
+        message_id: str | None,
+        detail: str,
+        attempts: int,
+        *,
+        uncertain: bool = False,
     ) -> Outcome:
-        return Outcome(item.code, ok, message_id, self.scrub(detail), self.now(), attempts)
+        return Outcome(
+            item.code, ok, message_id, self.scrub(detail), self.now(), attempts, uncertain
+        )
 
     def _pace(self) -> None:
         """At most ``per_minute`` transactions a minute: each 60/per_minute after the last."""
@@ -546,6 +642,14 @@ class Mailer:
         )
 
 
+def _uncertain_note(item: Outgoing) -> str:
+    return (
+        f"; {item.code} {item.name} อาจได้รับแล้ว (uncertain) บันทึกไว้ในทะเบียนแล้ว ไม่ส่งซ้ำเอง: "
+        f"สอบถามผู้รับก่อน ถ้ายังไม่ได้รับ รันคำสั่งเดิมโดยเพิ่ม --resend {item.code} "
+        "(ส่งด้วย Message-ID เดิม)"
+    )
+
+
 def _credentials(settings: Email, environ: Mapping[str, str]) -> tuple[str, str] | None:
     """User name and password from the environment variables config.yaml names, or none."""
     names = [n for n in (settings.username_env, settings.password_env) if n]
@@ -597,8 +701,11 @@ def send_all(
 ) -> list[Outcome]:
     """Send every item whose code is not in ``already_sent``; each outcome as it happens.
 
-    ``on_outcome`` is called before the next message goes; if it raises (the register cannot
-    be written), the run stops there. The connection is closed at the end, whatever happens.
+    ``on_outcome`` is called before the next message goes, and also, before any reconnect,
+    with the uncertain outcome of a message whose connection dropped after its body (the
+    returned list holds each item's final outcome only). If it raises (the register cannot be
+    written), the run stops there. A missing or malformed address fails its item alone. The
+    connection is closed at the end, whatever happens.
     """
     todo = pending(items, already_sent)
     missing = [str(i.attachment) for i in todo if not i.attachment.is_file()]
@@ -611,9 +718,7 @@ def send_all(
     outcomes: list[Outcome] = []
     try:
         for n, item in enumerate(todo, 1):
-            if item.to.strip():
-                outcome = mailer.send(item)
-            else:
+            if not item.to.strip():
                 outcome = Outcome(
                     item.code,
                     False,
@@ -623,6 +728,19 @@ def send_all(
                     mailer.now(),
                     0,
                 )
+            elif not plain_address(item.to):
+                outcome = Outcome(
+                    item.code,
+                    False,
+                    None,
+                    f"ที่อยู่อีเมลไม่ถูกต้อง (invalid e-mail address) ของ {item.code} {item.name} "
+                    f"ใน config.yaml: '{visible(item.to)}' ไม่ใช่ที่อยู่เดียว; แก้ email ให้เป็น "
+                    "ที่อยู่เดียว เช่น saraban@amphoe.go.th แล้วรันคำสั่งเดิมอีกครั้ง",
+                    mailer.now(),
+                    0,
+                )
+            else:
+                outcome = mailer.send(item, on_uncertain=on_outcome)
             on_outcome(outcome)
             outcomes.append(outcome)
             if progress is not None:
@@ -637,18 +755,51 @@ def exit_status(outcomes: Sequence[Outcome]) -> int:
     return 0 if all(o.ok for o in outcomes) else 1
 
 
-def summary(outcomes: Sequence[Outcome], skipped: int = 0) -> str:
-    """The run's last words: how many went, which failed and why."""
+def summary(
+    outcomes: Sequence[Outcome],
+    skipped: int = 0,
+    *,
+    held: Sequence[Outgoing] = (),
+    command: str = "letters send DIRECTIVE --yes",
+) -> str:
+    """The run's last words: how many went, which failed and why, which are uncertain.
+
+    ``held``: recipients not sent because an earlier run left them uncertain; ``command``
+    the command that sends, for the ``--resend`` it tells the clerk to add.
+    """
     sent = [o for o in outcomes if o.ok]
-    failed = [o for o in outcomes if not o.ok]
-    lines = [
-        f"ส่งแล้ว (sent) {len(sent)} ฉบับ, ไม่สำเร็จ (failed) {len(failed)} ฉบับ, "
-        f"ข้ามเพราะส่งไปแล้ว (already sent) {skipped} ฉบับ"
-    ]
-    lines += [f"  {o.code}: {o.detail}" for o in failed]
+    failed = [o for o in outcomes if not o.ok and not o.uncertain]
+    uncertain = [o for o in outcomes if o.uncertain]
+    counts = f"ส่งแล้ว (sent) {len(sent)} ฉบับ, ไม่สำเร็จ (failed) {len(failed)} ฉบับ, "
+    if uncertain:
+        counts += f"ไม่แน่ใจว่าได้รับ (uncertain) {len(uncertain)} ฉบับ, "
+    lines = [counts + f"ข้ามเพราะส่งไปแล้ว (already sent) {skipped} ฉบับ"]
+    lines += [f"  {o.code}: {visible(o.detail, 2000)}" for o in failed + uncertain]
     if failed:
         lines.append("รันคำสั่งเดิมอีกครั้งเพื่อส่งเฉพาะฉบับที่ยังไม่สำเร็จ")
+    if held:
+        lines.append(_held_lines(held))
+    if uncertain or held:
+        codes = sorted({o.code for o in uncertain} | {i.code for i in held})
+        lines.append(_resend_hint(codes, command))
     return "\n".join(lines)
+
+
+def _held_lines(held: Sequence[Outgoing]) -> str:
+    lines = [
+        f"ไม่ได้ส่ง (not sent) {len(held)} ฉบับ: ครั้งก่อนการเชื่อมต่อหลุดหลังส่งเนื้อความ "
+        "ไม่แน่ใจว่าผู้รับได้รับแล้วหรือไม่ (uncertain)"
+    ]
+    lines += [f"  {i.code} {i.name}: Message-ID {i.message_id}" for i in held]
+    return "\n".join(lines)
+
+
+def _resend_hint(codes: Sequence[str], command: str) -> str:
+    resend = "".join(f" --resend {code}" for code in codes)
+    return (
+        "สอบถามผู้รับว่าได้รับหนังสือแล้วหรือไม่; ถ้ายังไม่ได้รับ ส่งอีกครั้ง (ด้วย Message-ID เดิม "
+        f"ระบบของผู้รับจึงตัดฉบับซ้ำได้): {command}{resend}"
+    )
 
 
 def _size(n: int) -> str:
@@ -659,25 +810,51 @@ def _size(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} เมกะไบต์ (MB)"
 
 
-def dry_run(items: Sequence[Outgoing], already_sent: set[str], command: str) -> str:
-    """What ``--yes`` would send, recipient by recipient, and the command that sends it."""
-    pending = [i for i in items if i.code not in already_sent]
-    lines = [
-        f"ยังไม่ได้ส่ง (dry run): จะส่งอีเมล {len(pending)} ฉบับ, "
-        f"ส่งไปแล้ว {len(items) - len(pending)} ฉบับ (already sent)"
-    ]
+def dry_run(
+    items: Sequence[Outgoing],
+    already_sent: set[str],
+    command: str,
+    held: AbstractSet[str] = frozenset(),
+) -> str:
+    """What ``--yes`` would send, recipient by recipient, and the command that sends it.
+
+    ``held``: codes an earlier run left uncertain, which ``--yes`` does not send.
+    """
+    pending = [i for i in items if i.code not in already_sent and i.code not in held]
+    done = sum(1 for i in items if i.code in already_sent)
+    waiting = [i for i in items if i.code in held and i.code not in already_sent]
+    head = f"ยังไม่ได้ส่ง (dry run): จะส่งอีเมล {len(pending)} ฉบับ, ส่งไปแล้ว {done} ฉบับ (already sent)"
+    if waiting:
+        head += f", ไม่แน่ใจว่าได้รับ {len(waiting)} ฉบับ (uncertain): ไม่ส่ง"
+    lines = [head]
     for item in items:
-        mark = "  [ส่งแล้ว (already sent): ไม่ส่งซ้ำ]" if item.code in already_sent else ""
+        if item.code in already_sent:
+            mark = "  [ส่งแล้ว (already sent): ไม่ส่งซ้ำ]"
+        elif item.code in held:
+            mark = f"  [ไม่แน่ใจว่าได้รับ (uncertain): ไม่ส่ง เว้นแต่ --resend {item.code}]"
+        elif item.message_id:
+            mark = "  [ส่งอีกครั้งด้วย Message-ID เดิม (resend, same Message-ID)]"
+        else:
+            mark = ""
         try:
             size = _size(item.attachment.stat().st_size)
         except OSError:
             size = "ไม่พบไฟล์ (missing): สร้างใหม่ด้วย letters build"
+        if not item.to.strip():
+            to = "ไม่มีที่อยู่อีเมล (no e-mail address) ใน config.yaml"
+        elif not plain_address(item.to):
+            to = f"'{visible(item.to)}' ที่อยู่ไม่ถูกต้อง (invalid e-mail address): แก้ใน config.yaml"
+        else:
+            to = item.to
         lines += [
             f"{item.code} {item.name}{mark}",
-            f"    ถึง (to): {item.to or 'ไม่มีที่อยู่อีเมล (no e-mail address) ใน config.yaml'}",
+            f"    ถึง (to): {to}",
             f"    เรื่อง (subject): {item.subject}",
             f"    แนบ (attachment): {item.attachment.name}, {size}",
         ]
+    if waiting:
+        lines.append(_held_lines(waiting))
+        lines.append(_resend_hint([i.code for i in waiting], command))
     lines.append(f"ส่งจริง (to send): {command}")
     return "\n".join(lines)
 
@@ -763,7 +940,9 @@ def send_directive(
 
     Every outcome goes to the register as it happens; recipients the register says were sent
     are skipped, so each district gets exactly one copy however often the clerk runs this.
-    ``resend`` names recipients to send again on purpose.
+    Recipients the register says are uncertain (the connection dropped after the body) are
+    listed and not sent. ``resend`` names recipients to send again on purpose: an uncertain
+    one under the Message-ID it had, one already sent under a new one.
     """
     from letters.build import register_path
     from letters.directive import load_letter
@@ -786,17 +965,21 @@ def send_directive(
             raise DispatchError(
                 f"--resend: ไม่มีผู้รับรหัส {', '.join(unknown)} ในหนังสือนี้ (unknown recipient)"
             )
+        sent = reg.sent(did, EMAIL)
+        doubtful = {c: m for c, m in reg.uncertain(did, EMAIL).items() if c not in sent}
         items = [
-            outgoing(letter, members[code], number, path)
+            replace(outgoing(letter, members[code], number, path), message_id=doubtful.get(code))
             for code, (path, _sha, number) in built.bundles.items()
             if code in members and (not wanted or code in wanted)
         ]
-        already = reg.sent(did, EMAIL) - wanted
+        already = sent - wanted
+        held = {code for code in doubtful if code not in wanted}
+        command = f"letters send {directive} --yes"
         if not yes:
-            command = f"letters send {directive} --yes"
-            command += "".join(f" --resend {c}" for c in sorted(wanted))
-            return SendResult(dry_run(items, already, command), 0)
+            named = command + "".join(f" --resend {c}" for c in sorted(wanted))
+            return SendResult(dry_run(items, already, named, held), 0)
         skipped = sum(1 for item in items if item.code in already)
+        waiting = [item for item in items if item.code in held]
 
         def record(outcome: Outcome) -> None:
             reg.record_action(
@@ -807,12 +990,14 @@ def send_directive(
                 outcome.message_id,
                 outcome.ok,
                 detail=None if outcome.ok else outcome.detail,
+                uncertain=outcome.uncertain,
             )
 
         mailer = Mailer(
             settings, environ=environ, smtp_factory=smtp_factory, ssl_context=ssl_context
         )
         outcomes = send_all(
-            items, mailer, already_sent=already, on_outcome=record, progress=progress
+            items, mailer, already_sent=already | held, on_outcome=record, progress=progress
         )
-    return SendResult(summary(outcomes, skipped), exit_status(outcomes))
+    text = summary(outcomes, skipped, held=waiting, command=command)
+    return SendResult(text, 1 if waiting else exit_status(outcomes))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -60,8 +61,34 @@ def sniff(head: bytes) -> Kind | None:
     return None
 
 
-def load(path: Path, max_bytes: int) -> LoadedFile:
-    """Read and check one enclosure; raises EnclosureProblem with a Thai message."""
+def confined(path: Path, folders: Sequence[Path]) -> Path:
+    """``path`` with every link resolved, when it lies in one of ``folders`` (or below);
+    else EnclosureProblem. An absolute path, ``../`` or a link that leads out of them is
+    refused: a directive bundles and e-mails only files from where it was given them."""
+    try:
+        real = path.resolve()
+        allowed = [folder.resolve() for folder in folders]
+    except (OSError, RuntimeError) as exc:  # a loop of links
+        raise EnclosureProblem(f"อ่านไฟล์ไม่ได้ (cannot read): {exc}") from None
+    if any(real.is_relative_to(folder) for folder in allowed):
+        return real
+    how = (
+        "เป็นลิงก์ที่ชี้ไปนอกโฟลเดอร์ของ directive (a link leading outside the directive's folder)"
+        if path.is_symlink()
+        else "อยู่นอกโฟลเดอร์ของ directive (outside the directive's folder)"
+    )
+    raise EnclosureProblem(
+        f"{how}: วางไฟล์ไว้ในโฟลเดอร์ของ directive หรือโฟลเดอร์ย่อย "
+        "หรือเพิ่มโฟลเดอร์ที่เก็บไฟล์ใน limits.enclosure_folders ของ config.yaml"
+    )
+
+
+def load(path: Path, max_bytes: int, within: Sequence[Path] | None = None) -> LoadedFile:
+    """Read and check one enclosure; raises EnclosureProblem with a Thai message.
+
+    ``within``: the folders the file must lie in, links resolved (``confined``)."""
+    if within is not None:
+        path = confined(path, within)
     if not path.exists():
         raise EnclosureProblem("ไม่พบไฟล์ (no such file)")
     if not path.is_file():

@@ -6,6 +6,7 @@ caught once, in the command-line interface, which prints them and exits with ``e
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -22,9 +23,21 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
-        return (
+        text = (
             f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
         )
+        return shown(text)
+
+
+# Characters never printed as they are: control characters (a terminal obeys them: ESC can
+# rewrite the screen), lone surrogates, line separators and the bidirectional overrides.
+_HIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    """``text`` safe to print on one line of a terminal: each character a terminal would
+    obey, or that would break the line, written as its escape (``\\x1b``, ``\\u202e``)."""
+    return _HIDDEN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class LettersError(Exception):

@@ -20,6 +20,7 @@ from letters.build import (
     BuildResult,
     Item,
     Progress,
+    check_out,
     default_out,
     register_path,
     write_folder,
@@ -220,6 +221,8 @@ def remind(
         members = [m for m in letter.recipients if m.code in late]
         base = _follow_up_letter(letter, members, on, on + dt.timedelta(days=days))
         fid = reg.follow_up_id(did)
+        folder = (out or default_out(letter).with_name(f"{letter.name}-{_suffix(fid)}")).resolve()
+        check_out(folder, base, reg.path)  # before the follow-up is numbered
         numbering = reg.allocate(base, directive_id=fid, parent=did)
         items = []
         for member in members:
@@ -228,7 +231,6 @@ def remind(
             open_tasks = [tasks[i - 1] for i in late[member.code]]
             own = _for_member(base, member, original, open_tasks, due)
             items.append(Item(own, member, numbering.numbers[member.code]))
-        folder = (out or default_out(letter).with_name(f"{letter.name}-{_suffix(fid)}")).resolve()
         written = write_folder(
             base,
             items,
@@ -238,6 +240,7 @@ def remind(
             checklist=False,
             register=reg,
             directive_id=fid,
+            checked=True,
         )
     built = BuildResult(folder, written.letters, [], written.checklist, fid)
     return RemindResult(did, fid, built)

@@ -311,7 +311,7 @@ def address_sheet(
     from weasyprint.text.fonts import FontConfiguration
 
     from letters.fonts import FAMILY
-    from letters.render import template_environment, write_pdf
+    from letters.render import DeclaredFiles, template_environment, write_pdf
     from letters.resources import resource_dir
 
     if style not in ("dl", "labels"):
@@ -360,9 +360,10 @@ def address_sheet(
             created=letter.directive.date.isoformat(),
         )
     )
-    document = HTML(string=html, base_url=str(resource_dir("templates"))).render(
-        font_config=FontConfiguration()
-    )
+    fetcher = DeclaredFiles.of_fonts(fonts)  # the fonts, nothing else
+    document = HTML(
+        string=html, base_url=str(resource_dir("templates")), url_fetcher=fetcher
+    ).render(font_config=FontConfiguration())
     return write_pdf(document, letter.directive.date)
 
 

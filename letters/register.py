@@ -9,7 +9,8 @@ names another). It holds:
   (printed as the Buddhist year), the ว series of circulars apart from the ordinary one;
 - one row per letter and recipient with the columns of form ๑๔ (เลขทะเบียนส่ง, a running
   serial per year; ที่; ลงวันที่; จาก; ถึง; เรื่อง; การปฏิบัติ; หมายเหตุ);
-- what dispatch did for each row (การปฏิบัติ), the tasks each recipient has done and the
+- what dispatch did for each row (การปฏิบัติ: done, failed, or uncertain, an e-mail that may
+  or may not have arrived, with its Message-ID), the tasks each recipient has done and the
   day its reply came in (typed by the clerk or imported from the checklist), and the
   output folder of each directive's last build.
 
@@ -158,8 +159,14 @@ _V1 = _sql(
     "CREATE TABLE build (directive_id TEXT PRIMARY KEY, folder TEXT NOT NULL)",
 )
 
+# An e-mail whose connection dropped after its body and before the server's reply: it may
+# have been delivered (ok = 0, uncertain = 1, with the Message-ID it went under).
+_V2 = _sql(
+    "ALTER TABLE action ADD COLUMN uncertain INTEGER NOT NULL DEFAULT 0 CHECK (uncertain IN (0, 1))"
+)
+
 # Applied in order from the first release on; the schema's version is how many were applied.
-MIGRATIONS: tuple[Migration, ...] = (_V1,)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
 
 
 @dataclass(frozen=True)
@@ -612,7 +619,8 @@ class Register:
 
     def _dispatched(self, year: int, serial: int) -> bool:
         found = self._conn.execute(
-            "SELECT 1 FROM action WHERE year = ? AND serial = ? AND ok = 1", (year, serial)
+            "SELECT 1 FROM action WHERE year = ? AND serial = ? AND (ok = 1 OR uncertain = 1)",
+            (year, serial),
         )
         return found.fetchone() is not None
 
@@ -705,10 +713,13 @@ class Register:
         ok: bool = True,
         *,
         detail: str | None = None,
+        uncertain: bool = False,
     ) -> None:
         """Write what was done with one recipient's letter (การปฏิบัติ), committed at once.
 
         ``action`` is ``EMAIL``, ``PRINT`` or any short text; ``detail`` says why it failed.
+        ``uncertain`` (with ``ok`` False): it may have reached the recipient under
+        ``message_id``, or not (``uncertain`` below).
         """
         with self._write() as conn:
             row = conn.execute(
@@ -722,9 +733,18 @@ class Register:
                     "ในทะเบียน (not registered): สร้างหนังสือด้วย letters build ก่อนส่ง"
                 )
             conn.execute(
-                "INSERT INTO action (year, serial, action, at, message_id, ok, detail) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (row[0], row[1], action, at.isoformat(), message_id, int(ok), detail),
+                "INSERT INTO action (year, serial, action, at, message_id, ok, detail, uncertain) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    row[0],
+                    row[1],
+                    action,
+                    at.isoformat(),
+                    message_id,
+                    int(ok),
+                    detail,
+                    int(uncertain and not ok),
+                ),
             )
 
     def sent(self, directive_id: str, action: str | None = None) -> set[str]:
@@ -740,6 +760,23 @@ class Register:
             params += (action,)
         with self._guard():
             return {str(row[0]) for row in self._conn.execute(query, params)}
+
+    def uncertain(self, directive_id: str, action: str = EMAIL) -> dict[str, str]:
+        """Recipient codes whose current letter may or may not have gone (``action``), none of
+        its attempts known to have gone: each with the Message-ID it was sent under."""
+        query = (
+            "SELECT e.code, a.message_id FROM entry e JOIN action a "
+            "ON a.year = e.year AND a.serial = e.serial "
+            "WHERE e.directive_id = ? AND e.cancelled = 0 AND a.action = ? AND a.uncertain = 1 "
+            "AND a.message_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM action b "
+            "WHERE b.year = e.year AND b.serial = e.serial AND b.action = a.action AND b.ok = 1) "
+            "ORDER BY a.id"
+        )
+        with self._guard():
+            return {
+                str(code): str(message_id)
+                for code, message_id in self._conn.execute(query, (directive_id, action))
+            }
 
     def set_last_build(self, directive_id: str, folder: Path) -> None:
         with self._write() as conn:
@@ -962,10 +999,18 @@ class Register:
             found = self._conn.execute(query, params).fetchall()
             actions: dict[tuple[int, int], list[str]] = {}
             for a in self._conn.execute(
-                "SELECT year, serial, action, at, message_id, ok, detail FROM action ORDER BY id"
+                "SELECT year, serial, action, at, message_id, ok, detail, uncertain FROM action "
+                "ORDER BY id"
             ):
                 actions.setdefault((a[0], a[1]), []).append(
-                    action_text(a[2], dt.datetime.fromisoformat(a[3]), a[4], bool(a[5]), a[6])
+                    action_text(
+                        a[2],
+                        dt.datetime.fromisoformat(a[3]),
+                        a[4],
+                        bool(a[5]),
+                        a[6],
+                        uncertain=bool(a[7]),
+                    )
                 )
         return [
             RegisterRow(
@@ -994,12 +1039,23 @@ class Register:
 
 
 def action_text(
-    action: str, at: dt.datetime, message_id: str | None, ok: bool, detail: str | None
+    action: str,
+    at: dt.datetime,
+    message_id: str | None,
+    ok: bool,
+    detail: str | None,
+    *,
+    uncertain: bool = False,
 ) -> str:
     """One line of การปฏิบัติ: what was done, when, and the Message-ID or the failure."""
     words = _ACTION_WORDS.get(action, action)
     when = f"{thai.thai_date_short(at.date())} {at:%H:%M}\u00a0น."
-    text = f"{words} {when}" if ok else f"{words}ไม่สำเร็จ {when}"
+    if ok:
+        text = f"{words} {when}"
+    elif uncertain:
+        text = f"{words}ไม่แน่ใจว่าถึง {when}"
+    else:
+        text = f"{words}ไม่สำเร็จ {when}"
     if detail:
         text += f" {detail}"
     if message_id:
@@ -1213,7 +1269,7 @@ def export_pdf(
     from weasyprint.text.fonts import FontConfiguration
 
     from letters.fonts import FAMILY
-    from letters.render import template_environment
+    from letters.render import DeclaredFiles, template_environment
     from letters.resources import resource_dir
 
     years = {r.year for r in rows}
@@ -1238,7 +1294,8 @@ def export_pdf(
             family=FAMILY,
         )
     )
-    document = HTML(string=html, base_url=str(resource_dir("templates")))
+    fetcher = DeclaredFiles.of_fonts(fonts)  # the fonts, nothing else
+    document = HTML(string=html, base_url=str(resource_dir("templates")), url_fetcher=fetcher)
     pdf: bytes = document.write_pdf(font_config=FontConfiguration())
     return pdf
 

@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import mimetypes
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import jinja2
+from markupsafe import Markup
 
 from letters import thai
 from letters.config import Layout
@@ -33,14 +36,81 @@ from letters.content import Copy, Run
 from letters.fonts import FAMILY, FontSet
 from letters.resources import resource_dir
 
+if TYPE_CHECKING:
+    from letters.directive import Letter
+
 CM = 72 / 2.54  # points per centimetre
 _LABEL_GAP_EM = 0.55  # two spaces of TH Sarabun between a label and its text
 
 
-def css_string(value: str) -> str:
-    """A string safe inside a CSS "..." literal."""
-    out = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ")
-    return out
+_CSS_ESCAPED = frozenset("\\\"'<>&")
+
+
+def css_string(value: str) -> Markup:
+    """``value`` as the inside of a CSS "..." string in a template's <style>, marked safe.
+
+    Quotes, backslashes, line breaks and other control characters, and ``<``, ``>`` and
+    ``&`` are written as CSS escapes (``\\26 `` for ``&``): the text reads back exactly as
+    given, HTML escaping (whose entities <style> does not read) is not applied again, and no
+    value can close the <style> element."""
+    out = (
+        f"\\{ord(ch):x} " if ch in _CSS_ESCAPED or ord(ch) < 0x20 or ord(ch) == 0x7F else ch
+        for ch in value
+    )
+    return Markup("".join(out))
+
+
+class DeclaredFiles:
+    """The URL fetcher of every document the tool lays out with WeasyPrint.
+
+    It serves the files a build declared, and nothing else: the fonts, the office's emblem,
+    the signers' signatures (``for_letter``), read by their own paths; and ``data:`` URLs,
+    which hold what they serve. Any other URL (``http:``, ``https:``, a ``file:`` of any
+    other file, such as one an SVG picture names) is refused: WeasyPrint leaves that
+    resource out, nothing is fetched. ``refused`` lists what was asked for and refused.
+    Made at the edge (the build, an export) and handed to the renderers.
+    """
+
+    _fail_on_errors = False  # WeasyPrint reads it: a refused URL is left out, not fatal
+
+    def __init__(self, files: Iterable[Path | None]) -> None:
+        self.files = frozenset(path.resolve() for path in files if path is not None)
+        self.refused: list[str] = []
+
+    @classmethod
+    def of_fonts(cls, fonts: FontSet, *others: Path | None) -> DeclaredFiles:
+        """The font files, and ``others``."""
+        return cls([*(font.path for font in fonts.files), *others])
+
+    @classmethod
+    def for_letter(cls, letter: Letter, fonts: FontSet) -> DeclaredFiles:
+        """What a letter's documents may show: fonts, the emblem, every signer's signature."""
+        config = letter.config
+        signatures = [
+            config.resolve(s.signature) for s in config.model.signers.values() if s.signature
+        ]
+        return cls.of_fonts(fonts, config.emblem, *signatures)
+
+    def __call__(self, url: str) -> Any:
+        from urllib.parse import urlsplit
+        from urllib.request import url2pathname
+
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+        scheme = url.partition(":")[0].lower()
+        if scheme == "data":
+            return URLFetcher(allowed_protocols=("data",)).fetch(url)
+        if scheme == "file":
+            parts = urlsplit(url)
+            path = Path(url2pathname(parts.path))
+            if parts.netloc in ("", "localhost") and path.is_absolute():
+                path = path.resolve()
+                if path in self.files:
+                    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    data = path.read_bytes()
+                    return URLFetcherResponse(path.as_uri(), data, {"Content-Type": kind})
+        self.refused.append(url)
+        raise ValueError(f"not a file this build declared: {url}")
 
 
 def template_environment() -> jinja2.Environment:
@@ -72,7 +142,11 @@ class PdfRenderer:
         *,
         author: str,
         keep_whole: list[str],
+        url_fetcher: DeclaredFiles | None = None,
     ) -> None:
+        """``url_fetcher``: the files the letter's documents may show (``DeclaredFiles``,
+        made by the build from the letter); by default the fonts and the emblem and signature
+        of the copy being rendered."""
         from weasyprint.text.fonts import FontConfiguration
 
         from letters import justify
@@ -80,13 +154,14 @@ class PdfRenderer:
         justify.install()
         self.layout = layout
         self.fonts = fonts
+        self.url_fetcher = url_fetcher
         self.author = author
         self.keep_whole = keep_whole
         self.font_config = FontConfiguration()
         environment = template_environment()
         self.template = environment.get_template("letter.html.j2")
         self.overlay = environment.get_template("catchwords.html.j2")
-        self.overprinter = Overprinter(fonts, self.font_config)
+        self.overprinter = Overprinter(fonts, self.font_config, url_fetcher=url_fetcher)
         self._base = str(resource_dir("templates"))
         # The catch-words of recent letters, alone on their pages: (words, pages, date) -> PDF.
         self._overlays: dict[tuple[object, ...], bytes] = {}
@@ -186,7 +261,9 @@ class PdfRenderer:
 
             catch = {i: word for i, word in enumerate(words, 1)}
             source = self.catchwords_html(catch, len(document.pages))
-            pages = HTML(string=source, base_url=self._base).render(font_config=self.font_config)
+            fetcher = self.url_fetcher or DeclaredFiles.of_fonts(self.fonts)
+            html = HTML(string=source, base_url=self._base, url_fetcher=fetcher)
+            pages = html.render(font_config=self.font_config)
             over = self._overlays[key] = write_pdf(pages, created)
             while len(self._overlays) > 4:
                 del self._overlays[next(iter(self._overlays))]
@@ -200,7 +277,11 @@ class PdfRenderer:
         from weasyprint import HTML
 
         source = self.html(copy, created, {}, blank_addressee=blank)
-        document = HTML(string=source, base_url=self._base).render(font_config=self.font_config)
+        fetcher = self.url_fetcher or DeclaredFiles.of_fonts(
+            self.fonts, copy.emblem, copy.signature
+        )
+        html = HTML(string=source, base_url=self._base, url_fetcher=fetcher)
+        document = html.render(font_config=self.font_config)
         return document, self._catchwords(document)
 
     def _catchwords(self, document: Any) -> tuple[str, ...]:
@@ -272,9 +353,17 @@ class Overprinter:
     ``keep`` keys are kept, the most recently used. None means: render this copy whole.
     """
 
-    def __init__(self, fonts: FontSet, font_config: Any, *, keep: int = 4) -> None:
+    def __init__(
+        self,
+        fonts: FontSet,
+        font_config: Any,
+        *,
+        keep: int = 4,
+        url_fetcher: DeclaredFiles | None = None,
+    ) -> None:
         self.fonts = fonts
         self.font_config = font_config
+        self.url_fetcher = url_fetcher or DeclaredFiles.of_fonts(fonts)
         self.keep = keep
         self.template = template_environment().get_template("fill.html.j2")
         self._base = str(resource_dir("templates"))
@@ -329,7 +418,8 @@ class Overprinter:
         from weasyprint import HTML
 
         source = self.template.render(fonts=self.fonts.faces, family=FAMILY, slot=slot, runs=runs)
-        document = HTML(string=source, base_url=self._base).render(font_config=self.font_config)
+        html = HTML(string=source, base_url=self._base, url_fetcher=self.url_fetcher)
+        document = html.render(font_config=self.font_config)
         lines = [line for page in document.pages for line in _lines(page._page_box)]
         if len(document.pages) != 1 or not lines:
             return _Fill(document, 0.0, False)

@@ -9,16 +9,20 @@ never needs it (see letters.check).
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.error import MarkedYAMLError, StreamMark, YAMLError
+from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from letters.errors import InputError, Problem
+from letters.thai import DATE_FORMS
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -62,6 +66,8 @@ class Source:
     data: Any
     values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    # What the clerk should know of how a value was read (a พ.ศ. year), and warnings.
+    notes: list[str] = field(default_factory=list)
 
     def where(self, loc: Sequence[str | int], *, key: bool = False) -> tuple[int, int]:
         """1-based line and column of the value at ``loc`` (or of its key), else its parent's."""
@@ -146,7 +152,7 @@ def explain(err: Any) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     if kind.startswith("date") or kind.startswith("datetime"):
-        return "วันที่ไม่ถูกต้อง (invalid date): เขียนแบบ ปปปป-ดด-วว เช่น 2018-12-11"
+        return f"วันที่ไม่ถูกต้อง (invalid date): เขียนแบบ {DATE_FORMS}"
     if kind == "literal_error":
         return f"ต้องเป็นค่าใดค่าหนึ่งต่อไปนี้ (must be one of): {ctx.get('expected', '')}"
     if kind in {"string_too_short", "too_short"}:
@@ -186,9 +192,15 @@ def load(path: Path, name: str | None = None) -> Source:
     except OSError as exc:
         raise InputError([Problem(shown, 0, 0, "", f"อ่านไฟล์ไม่ได้ ({exc.strerror})")]) from None
     text = _decode(raw, shown)
+    unprintable = _unprintable(text, shown)
+    if unprintable:
+        raise InputError(unprintable)
     yaml = YAML(typ="rt")
+    yaml.Composer = _PlainComposer
     try:
         node = yaml.compose(text)
+    except _Refused as exc:
+        raise InputError([Problem(shown, *exc.place, "", exc.message)]) from None
     except MarkedYAMLError as exc:
         raise InputError([_syntax_problem(shown, exc)]) from None
     except YAMLError as exc:  # pragma: no cover - ruamel marks all parse errors it raises
@@ -221,6 +233,91 @@ def _decode(raw: bytes, shown: str) -> str:
                 )
             ]
         ) from None
+
+
+# What YAML allows in a file (YAML 1.2, 5.1): tab, line breaks, and printable characters.
+_NOT_YAML = re.compile(r"[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_MAX_SHOWN = 10  # unprintable characters reported one by one; the rest are counted
+
+
+def _unprintable(text: str, shown: str) -> list[Problem]:
+    """Characters YAML does not allow in a file (NUL, VT, FF, ESC...), each at its line and
+    column: a file saved by a program that is not a text editor, or text pasted with them."""
+    found = list(_NOT_YAML.finditer(text))
+    problems = []
+    for match in found[:_MAX_SHOWN]:
+        line, column = _place(text, match.start())
+        problems.append(
+            Problem(
+                shown,
+                line,
+                column,
+                "",
+                f"มีอักขระควบคุม U+{ord(match.group()):04X} ที่ YAML ไม่รับ (control character): "
+                "ลบออกด้วยโปรแกรมแก้ไขข้อความ แล้วบันทึกเป็น UTF-8",
+            )
+        )
+    if len(found) > _MAX_SHOWN:
+        line, column = _place(text, found[_MAX_SHOWN].start())
+        problems.append(
+            Problem(
+                shown,
+                line,
+                column,
+                "",
+                f"และอักขระควบคุมอีก {len(found) - _MAX_SHOWN} ตัว (more control characters)",
+            )
+        )
+    return problems
+
+
+def _place(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of ``text[index]``, counting line breaks as YAML does."""
+    breaks = list(_LINE_BREAK.finditer(text, 0, index))
+    start = breaks[-1].end() if breaks else 0
+    return len(breaks) + 1, index - start + 1
+
+
+MAX_DEPTH = 16  # levels of nesting; config.yaml needs 6, a directive 5
+
+
+class _Refused(Exception):
+    """YAML that a letter's files have no use for, refused before it is composed."""
+
+    def __init__(self, mark: StreamMark, message: str) -> None:
+        super().__init__(message)
+        self.place = (mark.line + 1, mark.column + 1)
+        self.message = message
+
+
+class _PlainComposer(Composer):
+    """ruamel's composer, refusing anchors and aliases (``&a``, ``*a``: a few hundred bytes
+    of nested aliases expand to gigabytes) and nesting deeper than ``MAX_DEPTH`` (each level
+    is a recursive call), before either is built."""
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self.levels = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent) or event.anchor is not None:
+            raise _Refused(
+                event.start_mark,
+                "ไม่รับ anchor และ alias ของ YAML (& และ *) (YAML aliases are not allowed): "
+                "เขียนค่าเต็มทุกที่ที่ใช้",
+            )
+        self.levels += 1
+        if self.levels > MAX_DEPTH:
+            raise _Refused(
+                event.start_mark,
+                f"ข้อมูลซ้อนกันเกิน {MAX_DEPTH} ชั้น (nested too deeply): ตรวจวงเล็บ [ {{ และการย่อหน้า",
+            )
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.levels -= 1
 
 
 def _syntax_problem(shown: str, exc: MarkedYAMLError) -> Problem:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 _TO_THAI = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
@@ -91,6 +92,100 @@ def _strip_protected(text: str) -> str:
 
 def buddhist_year(year: int) -> int:
     return year + BUDDHIST_ERA_OFFSET
+
+
+THAI_MONTHS_SHORT = (
+    "ม.ค.",
+    "ก.พ.",
+    "มี.ค.",
+    "เม.ย.",
+    "พ.ค.",
+    "มิ.ย.",
+    "ก.ค.",
+    "ส.ค.",
+    "ก.ย.",
+    "ต.ค.",
+    "พ.ย.",
+    "ธ.ค.",
+)
+
+# A letter's year of 2400 or more is a Buddhist-era year (พ.ศ. 2400 is ค.ศ. 1857): no
+# letter written with this tool is dated in the Christian era's 25th century.
+BUDDHIST_YEAR_FROM = 2400
+
+_ISO_TYPED = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_MONTH_NAMES = {name: i for i, name in enumerate(THAI_MONTHS, 1)} | {
+    name: i for i, name in enumerate(THAI_MONTHS_SHORT, 1)
+}
+_LONG_TYPED = re.compile(
+    r"([0-9]{1,2}) ?("
+    + "|".join(re.escape(m) for m in sorted(_MONTH_NAMES, key=len, reverse=True))
+    + r") ?(?:(พ\.ศ\.|ค\.ศ\.) ?)?([0-9]{4})"
+)
+DATE_FORMS = "2018-12-11, 2561-12-11 (ปี พ.ศ.) หรือ ๑๑ ธันวาคม ๒๕๖๑"
+
+
+@dataclass(frozen=True)
+class TypedDate:
+    """A date as the clerk typed it: the day meant, and whether its year was พ.ศ."""
+
+    day: _dt.date
+    typed: str
+    buddhist: bool  # the year was typed in the Buddhist era and converted
+
+    @property
+    def understood(self) -> str:
+        """What was read: ``พ.ศ. ๒๕๖๑ = ค.ศ. 2018`` (or ``ค.ศ. 2018 = พ.ศ. ๒๕๖๑``)."""
+        year, buddhist = self.day.year, thai_number(buddhist_year(self.day.year))
+        if self.buddhist:
+            return f"พ.ศ. {buddhist} = ค.ศ. {year}"
+        return f"ค.ศ. {year} = พ.ศ. {buddhist}"
+
+
+def typed_date(text: str) -> TypedDate:
+    """The date a clerk typed, in a directive or after ``--on``: ``2018-12-11``, the same with
+    a Buddhist-era year (``2561-12-11``: a year of 2400 or more is พ.ศ.), Thai digits
+    (``๒๕๖๑-๑๒-๑๑``) or the long form (``๑๑ ธันวาคม ๒๕๖๑``, ``11 ธ.ค. 2561``, with or without
+    ``พ.ศ.``). Raises ``ValueError`` with a message for the clerk.
+
+    pythainlp's ``thai_strptime`` is not used: it reads no Thai digits, takes ``11 12 2561``
+    for 11 January, ignores text after the year and fails with ``IndexError`` on a date
+    without one.
+    """
+    cleaned = " ".join(arabic_digits(text).split())
+    iso = _ISO_TYPED.fullmatch(cleaned)
+    long = None if iso else _LONG_TYPED.fullmatch(cleaned)
+    if iso:
+        year, month, day = (int(part) for part in iso.groups())
+        era = None
+    elif long:
+        day, month, year = int(long[1]), _MONTH_NAMES[long[2]], int(long[4])
+        era = long[3]
+    else:
+        raise ValueError(f"วันที่ไม่ถูกต้อง (invalid date): เขียนแบบ {DATE_FORMS}")
+    buddhist = year >= BUDDHIST_YEAR_FROM if era is None else era == "พ.ศ."
+    if buddhist != (year >= BUDDHIST_YEAR_FROM):
+        raise ValueError(
+            f"ปี {era} {thai_number(year)} ไม่ใช่ปีที่ใช้ได้ (impossible year): "
+            "ปี พ.ศ. ตั้งแต่ ๒๔๐๐ ขึ้นไป ปี ค.ศ. ต่ำกว่านั้น"
+        )
+    try:
+        meant = _dt.date(year - BUDDHIST_ERA_OFFSET if buddhist else year, month, day)
+    except ValueError:
+        raise ValueError(f"ไม่มีวันที่นี้ในปฏิทิน (no such date): วันที่ {day} เดือน {month} ปี {year}") from None
+    return TypedDate(meant, text, buddhist)
+
+
+def years_apart(day: _dt.date, today: _dt.date) -> bool:
+    """True when ``day`` is more than a year before or after ``today``."""
+    return not _same_day_in(today, -1) <= day <= _same_day_in(today, 1)
+
+
+def _same_day_in(day: _dt.date, years: int) -> _dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 def thai_date(day: _dt.date) -> str:

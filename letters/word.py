@@ -65,7 +65,7 @@ from letters.content import Copy, Entry, Run, Text, plain
 from letters.errors import OutputError
 from letters.fonts import FAMILY, FontSet, at_th_sarabun_scale, rename_font
 from letters.render import _LABEL_GAP_EM as LABEL_GAP_EM
-from letters.render import CM
+from letters.render import CM, DeclaredFiles, css_string
 
 # The paper, and what templates/letter.html.j2 places with fixed numbers (no settings yet).
 A4_CM = (21.0, 29.7)
@@ -481,18 +481,25 @@ class Pictures:
     WeasyPrint draws them exactly as in the PDF, pdfium rasterises the page.
     """
 
-    def __init__(self, fonts: FontSet) -> None:
+    def __init__(self, fonts: FontSet, url_fetcher: DeclaredFiles | None = None) -> None:
+        """``url_fetcher``: the files a picture may be drawn from (the build's declared
+        files); by default the fonts and the picture itself. Nothing an SVG names is fetched
+        unless it is one of them."""
         self.fonts = fonts
+        self.url_fetcher = url_fetcher
         self._cache: dict[tuple[object, ...], Picture | None] = {}
         self._font_config: Any = None
 
-    def _pdf(self, html: str) -> bytes:
+    def _fetcher(self, *pictures: Path) -> DeclaredFiles:
+        return self.url_fetcher or DeclaredFiles.of_fonts(self.fonts, *pictures)
+
+    def _pdf(self, html: str, fetcher: DeclaredFiles) -> bytes:
         from weasyprint import HTML
         from weasyprint.text.fonts import FontConfiguration
 
         if self._font_config is None:
             self._font_config = FontConfiguration()
-        pdf: bytes = HTML(string=html).write_pdf(font_config=self._font_config)
+        pdf: bytes = HTML(string=html, url_fetcher=fetcher).write_pdf(font_config=self._font_config)
         return pdf
 
     def image(self, path: Path, height_cm: float) -> Picture | None:
@@ -520,39 +527,64 @@ class Pictures:
             f"<style>@page{{size:200cm {height_cm}cm;margin:0}}body{{margin:0}}"
             f"img{{display:block;height:{height_cm}cm}}</style><img src='{uri}'>"
         )
-        width = _replaced_width(HTML(string=html).render().pages[0]._page_box)
+        fetcher = self._fetcher(path)
+        laid_out = HTML(string=html, url_fetcher=fetcher).render()
+        width = _replaced_width(laid_out.pages[0]._page_box)
         if not width:
             return None
-        return Picture(_rasterise(self._pdf(html.replace("200cm", f"{width:.4f}px"))), path.name)
+        pdf = self._pdf(html.replace("200cm", f"{width:.4f}px"), fetcher)
+        return Picture(_rasterise(pdf), path.name)
 
     def placeholder(self, size_cm: float) -> Picture:
         """The marked square the PDF shows when the emblem is missing, as a picture."""
         key: tuple[object, ...] = ("placeholder", size_cm)
         cached = self._cache.get(key)
         if cached is None:
-            regular = escape(self.fonts.file(400).path.resolve().as_uri())
+            regular = css_string(self.fonts.file(400).path.resolve().as_uri())
             html = (
-                f"<style>@font-face{{font-family:'{FAMILY}';src:url('{regular}')}}"
+                f'<style>@font-face{{font-family:"{FAMILY}";src:url("{regular}")}}'
                 f"@page{{size:{size_cm}cm {size_cm}cm;margin:0}}"
                 f"body{{margin:0;font-family:'{FAMILY}'}}"
                 f"div{{width:{size_cm}cm;height:{size_cm}cm;{PLACEHOLDER_CSS}}}</style>"
                 f"<div>{'<br>'.join(escape(t) for t in PLACEHOLDER_TEXT)}</div>"
             )
-            cached = Picture(_rasterise(self._pdf(html)), " ".join(PLACEHOLDER_TEXT))
+            pdf = self._pdf(html, self._fetcher())
+            cached = Picture(_rasterise(pdf), " ".join(PLACEHOLDER_TEXT))
             self._cache[key] = cached
         return cached
 
 
 # --- the document ------------------------------------------------------------------------
 
+CORE_PROPERTY_MAX = 255  # python-docx refuses a longer core property (title, subject, ...)
+
+
+def core_text(value: str, limit: int = CORE_PROPERTY_MAX) -> str:
+    """``value`` as a core property holds it: whole when it fits, else cut to ``limit``
+    characters ending in an ellipsis, never between a letter and its marks (the letter
+    itself keeps the whole text)."""
+    if len(value) <= limit:
+        return value
+    end = limit - 1
+    while end > 0 and unicodedata.category(value[end]) in ("Mn", "Mc", "Me"):
+        end -= 1
+    return value[:end].rstrip() + "…"
+
 
 class DocxRenderer:
     """Renders copies to DOCX bytes; fonts, metrics and pictures are prepared once."""
 
     def __init__(
-        self, layout: Layout, fonts: FontSet, *, author: str, masters: int = MASTERS
+        self,
+        layout: Layout,
+        fonts: FontSet,
+        *,
+        author: str,
+        masters: int = MASTERS,
+        url_fetcher: DeclaredFiles | None = None,
     ) -> None:
-        """``masters``: letters kept ready to address (0: every copy rendered whole)."""
+        """``masters``: letters kept ready to address (0: every copy rendered whole).
+        ``url_fetcher``: the files the pictures may be drawn from (``Pictures``)."""
         self.layout = layout
         self.fonts = fonts
         self.author = author
@@ -575,7 +607,7 @@ class DocxRenderer:
                 f"{fonts.name}: อ่านไฟล์ฟอนต์ไม่ได้ (cannot read font): {exc}; "
                 "ตรวจไฟล์ในโฟลเดอร์ fonts/ ข้าง config.yaml"
             ) from None
-        self.pictures = Pictures(fonts)
+        self.pictures = Pictures(fonts, url_fetcher)
         self.masters = max(masters, 0)
         # Letters by form (everything printed but the addressee, and the date): _SEEN once,
         # their _Master from the second copy on, _WHOLE when none can be made.
@@ -754,7 +786,7 @@ class DocxRenderer:
     def _properties(self, document: Any, copy: Copy, created: dt.date) -> None:
         when = dt.datetime.combine(created, dt.time())
         props = document.core_properties
-        props.title = copy.title
+        props.title = core_text(copy.title)
         props.author = self.author
         props.last_modified_by = self.author
         props.created = when

@@ -3,7 +3,8 @@
 ``Mailbox`` is the handler: it keeps every accepted message as the raw bytes received, and can
 misbehave the ways real servers do: drop the connection after some messages, answer 451 once
 per recipient before 250, reject one address with 550, or drop the connection after receiving
-a message's body without answering it. ``certificate`` makes a throwaway key and certificate
+a message's body without answering it (and then, if asked, refuse every new connection: the
+server went down with the "250" unsaid). ``certificate`` makes a throwaway key and certificate
 for 127.0.0.1 with ``cryptography``.
 """
 
@@ -57,6 +58,8 @@ class Mailbox:
     temporary_first: bool = False  # 451 to the first DATA of each recipient, then 250
     reject: dict[str, str] = field(default_factory=dict)  # address -> "550 ..." at RCPT
     drop_after_body: set[str] = field(default_factory=set)  # keep the body, drop, once each
+    down_after_drop: bool = False  # after such a drop, stop listening: connections refused
+    listener: Any = None  # the asyncio server listening for connections (set by smtp_server)
     clock: Any = None  # a fake clock: when each message arrived, in its time
     received: list[Received] = field(default_factory=list)
     arrivals: list[float] = field(default_factory=list)
@@ -71,6 +74,7 @@ class Mailbox:
         self.temporary_first = False
         self.reject = {}
         self.drop_after_body = set()
+        self.down_after_drop = False
 
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -120,6 +124,8 @@ class Mailbox:
         if rcpt in self.drop_after_body:
             self.drop_after_body.discard(rcpt)
             server.transport.abort()  # the body is kept; the client never hears "250"
+            if self.down_after_drop and self.listener is not None:
+                self.listener.close()  # no new connection: the client's reconnects are refused
             return "451 4.3.0 lost"
         return "250 2.0.0 Message accepted for delivery"
 
@@ -229,6 +235,7 @@ def smtp_server(
     port = free_port()
     controller = Controller(mailbox, hostname=HOST, port=port, **kwargs)
     controller.start()
+    mailbox.listener = controller.server
     try:
         yield port
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 from pathlib import Path
 from typing import Any
@@ -261,7 +262,7 @@ def test_eight_parallel_builds_take_eight_consecutive_numbers(workdir: Path) -> 
     for n in range(8):
         folder = workdir / f"d{n}"
         folder.mkdir()
-        (folder / "pr").symlink_to(workdir / "line-at" / "pr")
+        shutil.copytree(workdir / "line-at" / "pr", folder / "pr")  # a link out is refused
         (folder / "directive.yaml").write_text(
             source.replace("subject: ", f"subject: ฉบับที่ {n} "), encoding="utf-8"
         )
@@ -316,3 +317,191 @@ def test_build_refuses_a_bad_enclosure_and_writes_nothing(
     assert f"line-at/directive.yaml:{line}:" in result.err
     assert "enclosures[1].file" in result.err and message in result.err
     assert changed_files(before, tree(workdir)) == []
+
+
+# --- --out: only a folder a build made is replaced ---------------------------------------------
+
+
+def _office_at(tmp_path: Path) -> Path:
+    """An office in ``tmp_path/office`` (the clerk works there) with the clerk's own files
+    beside it: a folder of documents, and one with a manifest.json of something else."""
+    from conftest import make_office
+
+    office = tmp_path / "office"
+    make_office(office, emblem=False)
+    (office / "mine" / "sub").mkdir(parents=True)
+    (office / "mine" / "notes.txt").write_text("บันทึกของเจ้าหน้าที่\n", encoding="utf-8")
+    (office / "mine" / "sub" / "scan.pdf").write_bytes(b"%PDF-1.4 the clerk's scan\n")
+    (office / "other").mkdir()
+    (office / "other" / "manifest.json").write_text('{"files": []}\n', encoding="utf-8")
+    (office / "other" / "data.csv").write_text("a,b\n", encoding="utf-8")
+    return office
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("", "--out holds the current folder"),
+        (".", "--out holds the current folder"),
+        ("..", "--out holds the current folder"),
+        ("line-at", "--out holds the directive"),
+        ("line-at/pr", "--out holds an enclosure"),
+        ("/", "--out cannot be the root folder"),
+        ("mine", "not a build's output"),
+        ("mine/sub", "not a build's output"),
+        ("other", "not a build's output"),
+        ("config.yaml/letters", "a parent of --out is a file"),
+        ("/sys/letters-out-test/x", "cannot write there"),
+    ],
+)
+def test_out_refuses_a_folder_a_build_did_not_make(
+    tmp_path: Path, letters: Runner, out: str, message: str
+) -> None:
+    """A build replaces its output folder whole: it refuses any folder that is not its own,
+    before anything is numbered (no register) or written (every file as it was)."""
+    office = _office_at(tmp_path)
+    before = tree(tmp_path)
+    result = letters("build", "line-at/directive.yaml", "--out", out, cwd=office)
+    assert result.code == 1, result.text
+    assert message in result.err, result.err
+    assert "--out" in result.err and "Traceback" not in result.text
+    assert "internal error" not in result.err
+    assert changed_files(before, tree(tmp_path)) == []
+    assert not (office / "register.sqlite3").exists()  # no number taken
+
+
+def test_out_refuses_a_read_only_parent(tmp_path: Path, letters: Runner) -> None:
+    office = _office_at(tmp_path)
+    locked = office / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        before = tree(tmp_path)
+        result = letters("build", "line-at/directive.yaml", "--out", "locked/x", cwd=office)
+        can_write = os.access(locked, os.W_OK)  # root may write in a read-only folder
+        if not can_write:
+            assert result.code == 1, result.text
+            assert "cannot write there" in result.err and "Traceback" not in result.text
+            assert changed_files(before, tree(tmp_path)) == []
+            assert not (office / "register.sqlite3").exists()
+        else:
+            assert result.code == 0, result.text
+    finally:
+        locked.chmod(0o755)
+
+
+def test_out_replaces_its_own_build_only_when_it_holds_nothing_else(
+    tmp_path: Path, prebuilt: Prebuilt, letters: Runner
+) -> None:
+    """A folder a build made is replaced by the next build, also when `letters print` wrote its
+    print files there; a file the clerk added or changed there stops the build."""
+    workdir = prebuilt(tmp_path)  # after `letters build line-at/directive.yaml`
+    folder = workdir / "out" / "line-at"
+    assert _manifest(folder)["tool"] == "letters"
+    (folder / "notes.txt").write_text("ของเจ้าหน้าที่\n", encoding="utf-8")
+    checklist = folder / "checklist.xlsx"
+    filled = checklist.read_bytes() + b"filled in"
+    checklist.write_bytes(filled)
+    before = tree(workdir)
+    result = letters("build", "line-at/directive.yaml", cwd=workdir)
+    assert result.code == 1, result.text
+    assert "notes.txt" in result.err and "checklist.xlsx" in result.err
+    assert "files a build did not write, or changed since" in result.err
+    assert changed_files(before, tree(workdir)) == []  # the register too: nothing numbered
+    (folder / "notes.txt").unlink()
+    checklist.unlink()
+    (folder / "print").mkdir()
+    (folder / "print" / "envelopes.pdf").write_bytes(b"%PDF-1.7 from letters print\n")
+    result = letters("build", "line-at/directive.yaml", cwd=workdir)
+    assert result.code == 0, result.text
+    assert (folder / "checklist.xlsx").is_file() and not (folder / "print").exists()
+    result = letters("build", "line-at/directive.yaml", "--out", "out/line-at", cwd=workdir)
+    assert result.code == 0, result.text  # its own previous output, named
+    empty = workdir / "empty"
+    empty.mkdir()
+    result = letters("build", "line-at/directive.yaml", "--out", "empty", cwd=workdir)
+    assert result.code == 0, result.text  # an empty folder may be used
+    assert _manifest(empty)["tool"] == "letters"
+
+
+@pytest.mark.parametrize(
+    ("umask", "folders", "files"), [(0o022, 0o755, 0o644), (0o007, 0o770, 0o660)]
+)
+def test_output_folder_and_files_follow_the_umask(
+    tmp_path: Path, letters: Runner, umask: int, folders: int, files: int
+) -> None:
+    from conftest import make_office
+
+    directive = make_office(tmp_path, emblem=False)
+    previous = os.umask(umask)
+    try:
+        result = letters(
+            "build",
+            directive,
+            "--draft",
+            "--only",
+            "4301",
+            "--format",
+            "pdf",
+            "--out",
+            "out",
+            cwd=tmp_path,
+        )
+    finally:
+        os.umask(previous)
+    assert result.code == 0, result.text
+    out = tmp_path / "out"
+    made = [out, *out.rglob("*")]
+    assert len(made) > 5
+    for path in made:
+        mode = path.stat().st_mode & 0o777
+        assert mode == (folders if path.is_dir() else files), (path, oct(mode))
+
+
+def test_buddhist_era_date_builds_a_letter_of_2018(tmp_path: Path, letters: Runner) -> None:
+    """A directive dated ``2561-12-11`` (พ.ศ.) is the letter of 11 December 2018: printed
+    ๑๑ ธันวาคม ๒๕๖๑, numbered and registered in 2018, not in the year 2561."""
+    import sqlite3
+    from contextlib import closing
+
+    from conftest import make_office
+
+    directive = make_office(
+        tmp_path,
+        emblem=False,
+        directive_edits={
+            "date: 2018-12-11": "date: 2561-12-11",
+            "due: 2018-12-25": "due: ๒๕๖๑-๑๒-๒๕",
+        },
+    )
+    result = letters(
+        "build", directive, "--only", "4301", "--format", "pdf", "--out", "out", cwd=tmp_path
+    )
+    assert result.code == 0, result.text
+    page = lines(tmp_path / "out" / "letters" / "4301-เมืองหนองคาย.pdf")[0]
+    assert any(squash(ln.text) == squash("๑๑ ธันวาคม ๒๕๖๑") for ln in page)
+    assert _manifest(tmp_path / "out")["date"] == "2018-12-11"
+    with closing(sqlite3.connect(tmp_path / "register.sqlite3")) as conn:
+        numbers = conn.execute("SELECT year, series, n FROM number").fetchall()
+        entries = conn.execute("SELECT DISTINCT year, letter_date FROM entry").fetchall()
+        due = conn.execute("SELECT due FROM directive").fetchall()
+    assert numbers == [(2018, "ว", 1)]
+    assert entries == [(2018, "2018-12-11")]
+    assert due == [("2018-12-25",)]
+
+
+def test_remind_refuses_a_folder_of_other_files_before_numbering(
+    tmp_path: Path, prebuilt: Prebuilt, letters: Runner
+) -> None:
+    """`letters remind --out` holds to the same rule as build, before the follow-up letter
+    takes its numbers."""
+    workdir = prebuilt(tmp_path)  # after `letters build line-at/directive.yaml`
+    (workdir / "mine").mkdir()
+    (workdir / "mine" / "notes.txt").write_text("ของเจ้าหน้าที่\n", encoding="utf-8")
+    before = tree(workdir)
+    result = letters(
+        "remind", "line-at/directive.yaml", "--on", "2019-06-01", "--out", "mine", cwd=workdir
+    )
+    assert result.code == 1, result.text
+    assert "not a build's output" in result.err and "Traceback" not in result.text
+    assert changed_files(before, tree(workdir)) == []  # the register too: nothing numbered

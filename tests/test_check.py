@@ -178,8 +178,11 @@ def _office(workdir: Path, directive: str) -> Path:
         BASE.replace("kind: circular\nnumber: auto", "kind: external\nnumber: ' 193 '"),
         BASE.replace("follow_up:\n  due: 2018-12-25\n  tasks:\n    - งานหนึ่ง\n", ""),
         BASE.replace("    file: pr/line-at-poster.pdf", "    file: pr/line-at-card.png"),
+        BASE.replace("date: 2018-12-11", "date: ๑๑ ธันวาคม ๒๕๖๑").replace(
+            "due: 2018-12-25", "due: 2561-12-25"
+        ),
     ],
-    ids=["example", "base", "each-only", "external", "no-follow-up", "image"],
+    ids=["example", "base", "each-only", "external", "no-follow-up", "image", "buddhist-era"],
 )
 def test_check_prints_what_load_letter_would(workdir: Path, directive: str) -> None:
     path = _office(workdir, directive)

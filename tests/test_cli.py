@@ -115,3 +115,41 @@ def test_missing_directive_exits_1(tmp_path: Path, letters_process: Runner) -> N
     assert "nothing.yaml: ไม่พบไฟล์ (no such file)" in result.err
     assert "Traceback" not in result.text
     assert list(tmp_path.iterdir()) == []
+
+
+def _into_a_closed_pipe(*args: str | Path, cwd: Path) -> tuple[int, str]:
+    """``letters ARGS | head -c 0``, the reader gone before the first line: the exit status
+    and what the command wrote to stderr."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "letters", *map(str, args)],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # as `head` does once it has what it wants
+        err = proc.stderr.read().decode("utf-8", "replace")
+        return proc.wait(timeout=600), err
+
+
+def test_output_into_a_pipe_closed_early_ends_quietly(workdir: Path) -> None:
+    """``letters check D | head -1``: no traceback, no internal error, for check's summary and
+    for build's (whose letters are all written before it)."""
+    for args in (
+        ("check", "line-at/directive.yaml"),
+        ("--help",),
+        ("build", "line-at/directive.yaml", "--draft", "--format", "pdf"),
+    ):
+        code, err = _into_a_closed_pipe(*args, cwd=workdir)
+        assert code == 1, (args, err)
+        assert "Traceback" not in err and "BrokenPipe" not in err, (args, err)
+        assert "internal error" not in err, (args, err)
+    assert len(list((workdir / "out" / "line-at-draft" / "letters").glob("*.pdf"))) == 9
+    proc = subprocess.run(
+        f"'{sys.executable}' -m letters check line-at/directive.yaml | head -c 10",
+        shell=True,
+        cwd=workdir,
+        capture_output=True,
+    )
+    assert proc.returncode == 0 and len(proc.stdout) == 10
+    assert b"Traceback" not in proc.stderr and b"internal error" not in proc.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import struct
@@ -11,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import CONFIG, EXAMPLE, Runner, tree
+from conftest import CONFIG, EXAMPLE, Runner, make_office, tree
+from pdfgeometry import lines
 
+from letters import thai
 from letters.directive import load_letter
 from letters.errors import InputError
 
@@ -296,6 +299,270 @@ CASES = [
         extra={"    name: นายวิฑูรย์ แสนใจวุฒิ": "    name: นายวิฑูรย์ แสนใจวุฒิ\n    signature: sign.png"},
     ),
     Case(
+        "Buddhist-era date that does not exist",
+        "date: 2018-12-11",
+        "date: 2562-02-29",
+        "date",
+        "date: 2562-02-29",
+        message="no such date",
+    ),
+    Case(
+        "Thai long-form date that does not exist",
+        "date: 2018-12-11",
+        "date: ๓๒ ธันวาคม ๒๕๖๑",
+        "date",
+        "date: ๓๒",
+        message="no such date",
+    ),
+    Case(
+        "Buddhist-era due date before the letter",
+        "due: 2018-12-25",
+        "due: ๑ ธันวาคม ๒๕๖๑",
+        "follow_up.due",
+        "due:",
+        message="due date",
+    ),
+    Case(
+        "escape sequence in the subject",
+        "subject: ทดสอบระบบ",
+        r'subject: "ทดสอบ\e[2Jระบบ"',
+        "subject",
+        "subject:",
+        message="U+001B (control character)",
+    ),
+    Case(
+        "line feed in the subject",
+        "subject: ทดสอบระบบ",
+        r'subject: "ทดสอบ\nระบบ"',
+        "subject",
+        "subject:",
+        message="line break",
+    ),
+    Case(
+        "carriage return in a task",
+        "    - งานหนึ่ง",
+        r'    - "งาน\rหนึ่ง"',
+        "follow_up.tasks[0]",
+        '- "งาน',
+        message="line break",
+    ),
+    Case(
+        "backspace in an enclosure title",
+        "  - title: โปสเตอร์",
+        r'  - title: "โปส\bเตอร์"',
+        "enclosures[0].title",
+        "title:",
+        message="U+0008 (control character)",
+    ),
+    Case(
+        "escape in the closing paragraph (which may hold line feeds)",
+        "closing: จึงเรียนมาเพื่อทราบ",
+        r'closing: "จึงเรียน\nมาเพื่อ\eทราบ"',
+        "closing",
+        "closing:",
+        message="U+001B",
+    ),
+    Case(
+        "raw NUL byte",
+        "subject: ทดสอบระบบ",
+        "subject: ทดสอบ\x00ระบบ",
+        "",
+        "subject:",
+        message="U+0000",
+    ),
+    Case(
+        "raw vertical tab",
+        "closing: จึงเรียนมาเพื่อทราบ",
+        "closing: จึงเรียน\x0bมาเพื่อทราบ",
+        "",
+        "closing:",
+        message="U+000B",
+    ),
+    Case(
+        "raw form feed",
+        "      - ข้อหนึ่ง",
+        "      - ข้อ\x0cหนึ่ง",
+        "",
+        "- ข้อ",
+        message="U+000C",
+    ),
+    Case(
+        "YAML anchor",
+        "subject: ทดสอบระบบ",
+        "subject: &s ทดสอบระบบ",
+        "",
+        "subject: &s",
+        message="aliases are not allowed",
+    ),
+    Case(
+        "YAML alias",
+        "  group: amphoe",
+        "  group: *g",
+        "",
+        "group: *g",
+        message="aliases are not allowed",
+    ),
+    Case(
+        "nested 600 levels deep",
+        "closing: จึงเรียนมาเพื่อทราบ",
+        "closing: " + "[" * 600 + "]" * 600,
+        "",
+        "closing: [[[",
+        message="nested too deeply",
+    ),
+    Case(
+        "config: recipient code that is a path",
+        "",
+        "",
+        "recipients.amphoe.members[1].code",
+        '"../../x"',
+        file="config",
+        extra={'code: "4302"': 'code: "../../x"'},
+        message="invalid code",
+    ),
+    Case(
+        "config: recipient code with a space",
+        "",
+        "",
+        "recipients.amphoe.members[2].code",
+        '"43 05"',
+        file="config",
+        extra={'code: "4305"': 'code: "43 05"'},
+        message="invalid code",
+    ),
+    Case(
+        "config: escape sequence in a title",
+        "",
+        "",
+        "recipients.amphoe.members[1].title",
+        "นายอำเภอท่าบ่อ\\e",
+        file="config",
+        extra={"title: นายอำเภอท่าบ่อ,": r'title: "นายอำเภอท่าบ่อ\e]0;x\e\\",'},
+        message="control character",
+    ),
+    Case(
+        "config: line break in a signer's name",
+        "",
+        "",
+        "signers.provincial-cd-officer.name",
+        "นายวิฑูรย์\\n",
+        file="config",
+        extra={"    name: นายวิฑูรย์ แสนใจวุฒิ": r'    name: "นายวิฑูรย์\nแสนใจวุฒิ"'},
+        message="line break",
+    ),
+    Case(
+        "config: raw escape byte in the slogan",
+        "",
+        "",
+        "",
+        "slogan:",
+        file="config",
+        extra={"slogan: หนองคาย": "slogan: \x1b[2Jหนองคาย"},
+        message="U+001B",
+    ),
+    Case(
+        "config: e-mail address with a header after it",
+        "",
+        "",
+        "recipients.amphoe.members[1].email",
+        "Bcc:",
+        file="config",
+        extra={
+            "email: saraban@amphoe4302.nongkhai.example": (
+                r'email: "saraban@amphoe4302.nongkhai.example\r\nBcc: x@y.example"'
+            )
+        },
+        message="line break",
+    ),
+    Case(
+        "config: not an e-mail address",
+        "",
+        "",
+        "recipients.amphoe.members[1].email",
+        "not an address",
+        file="config",
+        extra={"email: saraban@amphoe4302.nongkhai.example": "email: not an address"},
+        message="not one e-mail address",
+    ),
+    Case(
+        "config: two e-mail addresses",
+        "",
+        "",
+        "recipients.amphoe.members[1].email",
+        "a@b.example",
+        file="config",
+        extra={"email: saraban@amphoe4302.nongkhai.example": 'email: "a@b.example c@d.example"'},
+        message="not one e-mail address",
+    ),
+    Case(
+        "config: a name with the member's e-mail address",
+        "",
+        "",
+        "recipients.amphoe.members[1].email",
+        "<saraban@",
+        file="config",
+        extra={
+            "email: saraban@amphoe4302.nongkhai.example": (
+                'email: "ท่าบ่อ <saraban@amphoe4302.nongkhai.example>"'
+            )
+        },
+        message="not one e-mail address",
+    ),
+    Case(
+        "config: two senders",
+        "",
+        "",
+        "dispatch.email.sender",
+        "sender:",
+        file="config",
+        extra={
+            "sender: สำนักงานพัฒนาชุมชนจังหวัดหนองคาย <saraban@cd.nongkhai.example>": (
+                'sender: "ก <a@b.example>, ข <c@d.example>"'
+            )
+        },
+        message="not one e-mail address",
+    ),
+    Case(
+        "config: catch-word with an unknown field",
+        "",
+        "",
+        "layout.catchword",
+        "catchword:",
+        file="config",
+        extra={"dispatch:": 'layout:\n  catchword: "/{wrd}..."\ndispatch:'},
+        message="{wrd} (unknown field)",
+    ),
+    Case(
+        "config: catch-word with a lone brace",
+        "",
+        "",
+        "layout.catchword",
+        "catchword:",
+        file="config",
+        extra={"dispatch:": 'layout:\n  catchword: "/{word}}"\ndispatch:'},
+        message="unmatched brace",
+    ),
+    Case(
+        "config: page number with an unknown field",
+        "",
+        "",
+        "layout.page_number",
+        "page_number:",
+        file="config",
+        extra={"dispatch:": 'layout:\n  page_number: "หน้า {page}"\ndispatch:'},
+        message="{page} (unknown field)",
+    ),
+    Case(
+        "config: YAML anchor",
+        "",
+        "",
+        "",
+        "amphoe: &a",
+        file="config",
+        extra={"  amphoe:": "  amphoe: &a"},
+        message="aliases are not allowed",
+    ),
+    Case(
         "config: enclosure over the size limit",
         "",
         "",
@@ -405,3 +672,118 @@ def test_load_letter_raises_input_error(workdir: Path) -> None:
     with pytest.raises(InputError) as info:
         load_letter(workdir / "line-at" / "directive.yaml")
     assert "expected a mapping" in str(info.value)
+
+
+BILLION_LAUGHS = "".join(
+    [
+        'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n',
+        *(
+            f"{name}: &{name} [{', '.join([f'*{before}'] * 9)}]\n"
+            for before, name in zip("abcdefgh", "bcdefghi", strict=True)
+        ),
+    ]
+)
+
+
+@pytest.mark.parametrize("file", ["directive", "config"])
+def test_billion_laughs_are_refused_at_once(workdir: Path, letters: Runner, file: str) -> None:
+    """Nine levels of nine aliases: 400 bytes that expand to 9^9 strings. Refused at the
+    first anchor, before anything is expanded."""
+    import time
+    import tracemalloc
+
+    assert len(BILLION_LAUGHS.encode()) < 500
+    target = workdir / ("line-at/directive.yaml" if file == "directive" else "config.yaml")
+    target.write_text(BILLION_LAUGHS, encoding="utf-8")
+    shown = "line-at/directive.yaml" if file == "directive" else "config.yaml"
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        result = letters("check", "line-at/directive.yaml", cwd=workdir)
+    finally:
+        elapsed = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert result.code == 1, result.text
+    assert f"{shown}:1:4: YAML aliases are not allowed" not in result.err  # Thai first
+    assert re.search(rf"^{re.escape(shown)}:1:4: .*aliases are not allowed", result.err, re.M)
+    assert "Traceback" not in result.err and "internal error" not in result.err
+    assert elapsed < 5 and peak < 50_000_000, (elapsed, peak)
+
+
+def test_control_characters_are_never_printed_back(workdir: Path, letters: Runner) -> None:
+    """A value with an escape sequence is refused, and every message naming it shows the
+    escape, not the character a terminal would obey."""
+    directive = BASE.replace(
+        "  address: collective", '  address: collective\n  only: ["\\e[2J\\e]0;owned\\a"]'
+    ).replace("signer: provincial-cd-officer", 'signer: "\\e[31mร้าย"')
+    (workdir / "line-at" / "directive.yaml").write_text(directive, encoding="utf-8")
+    result = letters("check", "line-at/directive.yaml", cwd=workdir)
+    assert result.code == 1
+    assert "\x1b" not in result.text and "\\x1b[2J" in result.err
+    assert re.search(r"^line-at/directive.yaml:8:\d+: to.only\[0\]: .*control", result.err, re.M)
+    assert re.search(r"^line-at/directive.yaml:\d+:\d+: signer: .*control", result.err, re.M)
+
+
+def _dated(workdir: Path, date: str, due: str) -> None:
+    directive = BASE.replace("date: 2018-12-11", f"date: {date}").replace(
+        "due: 2018-12-25", f"due: {due}"
+    )
+    (workdir / "line-at" / "directive.yaml").write_text(directive, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "date", ["2561-12-11", "๒๕๖๑-๑๒-๑๑", "๑๑ ธันวาคม ๒๕๖๑", "11 ธ.ค. 2561", "2018-12-11"]
+)
+def test_dates_as_a_clerk_types_them(workdir: Path, letters: Runner, date: str) -> None:
+    """Every form reads as 11 December 2018; a พ.ศ. year is said in the summary, and the
+    date, years before today, is warned of with what was understood (not refused)."""
+    _dated(workdir, date, "2561-12-25")
+    letter = load_letter(workdir / "line-at" / "directive.yaml")
+    assert letter.directive.date.isoformat() == "2018-12-11"
+    assert letter.directive.follow_up is not None
+    assert letter.directive.follow_up.due.isoformat() == "2018-12-25"
+    result = letters("check", "line-at/directive.yaml", cwd=workdir)
+    assert result.code == 0, result.text
+    assert "ลงวันที่ (date): ๑๑ ธันวาคม ๒๕๖๑" in result.out
+    buddhist = date != "2018-12-11"
+    read = "เป็นปี พ.ศ. ๒๕๖๑ = ค.ศ. 2018 (Buddhist-era year)"
+    note = f"line-at/directive.yaml:3:7: date: หมายเหตุ (note): อ่าน '{date}' {read}"
+    assert (note in result.out.splitlines()) is buddhist
+    assert f"follow_up.due: หมายเหตุ (note): อ่าน '2561-12-25' {read}" in result.out
+    warning = next(ln for ln in result.out.splitlines() if "คำเตือน (warning)" in ln)
+    assert warning.startswith("line-at/directive.yaml:3:7: date: ")
+    assert "more than a year from today" in warning and "พ.ศ. ๒๕๖๑" in warning
+
+
+def test_a_date_near_today_gives_no_warning(workdir: Path, letters: Runner) -> None:
+    today = dt.date.today()
+    _dated(workdir, thai.thai_date(today), (today + dt.timedelta(days=14)).isoformat())
+    result = letters("check", "line-at/directive.yaml", cwd=workdir)
+    assert result.code == 0, result.text
+    assert "คำเตือน" not in result.text
+    assert f"ลงวันที่ (date): {thai.thai_date(today)}" in result.out
+
+
+def test_page_number_with_css_characters_prints_as_written(tmp_path: Path, letters: Runner) -> None:
+    """The page number's text is a CSS string in the letter's stylesheet: quotes, ``;``,
+    ``}`` and backslashes around ``{n}`` print as typed and break nothing."""
+    directive = make_office(
+        tmp_path,
+        emblem=False,
+        config_edits={"dispatch:": "layout:\n  page_number: '\"; } \\ {n} {'\ndispatch:"},
+    )
+    example = directive.read_text(encoding="utf-8")
+    head, _, rest = example.partition("body:\n")
+    _, _, tail = rest.partition("\nclosing:")
+    body = "\n".join(f"  - ย่อหน้าที่ {i} ของหนังสือหลายหน้า" for i in range(1, 61))
+    directive.write_text(f"{head}body:\n{body}\n\nclosing:{tail}", encoding="utf-8")
+    result = letters(
+        "build", directive, "--only", "4301", "--format", "pdf", "--out", "out", cwd=tmp_path
+    )
+    assert result.code == 0, result.text
+    pages = lines(tmp_path / "out" / "letters" / "4301-เมืองหนองคาย.pdf")
+    assert len(pages) >= 2
+    for number, page in enumerate(pages[1:], 2):
+        shown = '"; } \\ ' + thai.thai_number(number) + " {"
+        assert shown in [ln.text for ln in page]

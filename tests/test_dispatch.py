@@ -20,6 +20,7 @@ from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -347,7 +348,7 @@ def test_connection_lost_after_the_body_resends_under_the_same_message_id(
     """
     doubtful = office.address("4307")
     mailbox.drop_after_body = {doubtful}
-    _, outcomes = _send(office, _mailer(office, server, clock, cert))
+    told, outcomes = _send(office, _mailer(office, server, clock, cert))
     assert all(o.ok for o in outcomes)
     outcome = next(o for o in outcomes if o.code == "4307")
     assert outcome.attempts == 2 and "ซ้ำ" in outcome.detail
@@ -355,6 +356,116 @@ def test_connection_lost_after_the_body_resends_under_the_same_message_id(
     assert len(copies) == 2
     assert {c.message["Message-ID"] for c in copies} == {outcome.message_id}
     assert _copies(office, mailbox) == {**_one_each(office), "4307": 2}
+    # The doubt was told first (the register keeps it), then the copy the server confirmed.
+    assert [(o.ok, o.uncertain, o.message_id) for o in told if o.code == "4307"] == [
+        (False, True, outcome.message_id),
+        (True, False, outcome.message_id),
+    ]
+
+
+def test_connection_lost_after_the_body_then_no_server_is_told_before_giving_up(
+    office: Office, server: int, mailbox: Mailbox, clock: FakeTime, cert: Certificate
+) -> None:
+    """The server kept the body, the "250" never came, and the server is gone: the run stops,
+    and the doubt about that district has been told (for the register) before the first
+    reconnect, with the Message-ID the district may hold."""
+    doubtful = office.address("4307")
+    mailbox.drop_after_body = {doubtful}
+    mailbox.down_after_drop = True
+    told: list[Outcome] = []
+
+    def register(outcome: Outcome) -> None:
+        if outcome.code == "4307":
+            assert [s for s in clock.sleeps if s > 1] == []  # no back-off, no reconnect yet
+        told.append(outcome)
+
+    mailer = _mailer(office, server, clock, cert, per_minute=6000)
+    with pytest.raises(DispatchError) as stopped:
+        send_all(office.items, mailer, already_sent=set(), on_outcome=register)
+    assert [o.code for o in told] == [m.code for m in office.members[:4]]
+    assert all(o.ok for o in told[:3])
+    doubt = told[-1]
+    assert not doubt.ok and doubt.uncertain and doubt.attempts == 1
+    (copy,) = mailbox.to(doubtful)
+    assert copy.message["Message-ID"] == doubt.message_id
+    assert [s for s in clock.sleeps if s > 1] == [2.0, 4.0, 8.0]  # then it tried to reconnect
+    message = str(stopped.value)
+    assert "connection refused" in message
+    assert "4307" in message and "uncertain" in message and "--resend 4307" in message
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "saraban@amphoe4305.nongkhai.example\r\nBcc: x@attacker.example",
+        "not an address",
+        "saraban@amphoe4305.nongkhai.example, other@nongkhai.example",
+        "saraban@amphoe4305.nongkhai.example\x1b[2J",
+        "<saraban@amphoe4305.nongkhai.example>",
+        "อำเภอ@nongkhai.example",
+    ],
+)
+def test_malformed_address_fails_that_district_alone(
+    office: Office,
+    server: int,
+    mailbox: Mailbox,
+    clock: FakeTime,
+    cert: Certificate,
+    address: str,
+) -> None:
+    """An address that is not one plain address (config.yaml edited after the check) fails
+    its district with the reason; the others go; a re-run sends nothing twice."""
+    items = [
+        Outgoing(**{**item.__dict__, "to": address}) if item.code == "4305" else item
+        for item in office.items
+    ]
+    told: list[Outcome] = []
+    outcomes = send_all(
+        items,
+        _mailer(office, server, clock, cert, per_minute=6000),
+        already_sent=set(),
+        on_outcome=told.append,
+    )
+    assert told == outcomes
+    assert [(o.code, o.ok) for o in outcomes if not o.ok] == [("4305", False)]
+    failed = next(o for o in outcomes if not o.ok)
+    assert "invalid e-mail address" in failed.detail and "config.yaml" in failed.detail
+    assert failed.attempts == 0 and failed.message_id is None
+    assert all(c.isprintable() for c in summary(outcomes).replace("\n", ""))
+    assert _copies(office, mailbox) == {**_one_each(office), "4305": 0}
+    assert len(mailbox.received) == 8 and not any(
+        "attacker" in r.raw.decode("ascii", "replace") for r in mailbox.received
+    )
+    again = send_all(
+        items,
+        _mailer(office, server, clock, cert),
+        already_sent={o.code for o in outcomes if o.ok},
+        on_outcome=lambda o: None,
+    )
+    assert [(o.code, o.ok) for o in again] == [("4305", False)]
+    assert len(mailbox.received) == 8
+
+
+def test_message_that_cannot_be_written_fails_that_district_alone(
+    office: Office, server: int, mailbox: Mailbox, clock: FakeTime, cert: Certificate
+) -> None:
+    """A line break in a header (a subject edited after the check) is no crash: that
+    district fails with the reason, the others go."""
+    items = [
+        Outgoing(**{**item.__dict__, "subject": "ที่ ๑ เรื่อง ก\r\nBcc: x@attacker.example"})
+        if item.code == "4302"
+        else item
+        for item in office.items
+    ]
+    outcomes = send_all(
+        items,
+        _mailer(office, server, clock, cert, per_minute=6000),
+        already_sent=set(),
+        on_outcome=lambda o: None,
+    )
+    assert [o.code for o in outcomes if not o.ok] == ["4302"]
+    assert "cannot compose the message" in outcomes[1].detail
+    assert _copies(office, mailbox) == {**_one_each(office), "4302": 0}
 
 
 def test_rate_limit_on_the_fake_clock(
@@ -639,6 +750,60 @@ def test_send_550_for_one_district_then_rerun(
     assert _per_district(send_office, mailbox) == dict.fromkeys(send_office.addresses, 1)
     failed = next(r for r in _register_rows(send_office) if r.code == "4305")
     assert "ไม่สำเร็จ" in failed.action and "ส่งทางไปรษณีย์อิเล็กทรอนิกส์" in failed.action
+
+
+def test_send_uncertain_district_is_held_until_resend(
+    send_office: SendOffice,
+    letters: Any,
+    clock: FakeTime,
+    cert: Certificate,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The connection drops after 4307's body went, and the server is gone: the register keeps
+    that 4307 may hold the letter. The next run lists 4307 and sends it nothing; only
+    ``--resend 4307`` sends it again, under the Message-ID of the first copy."""
+    from letters import dispatch
+
+    # The mailer's back-off on the fake clock: the reconnects cost no waiting.
+    monkeypatch.setattr(dispatch, "time", SimpleNamespace(sleep=clock.sleep, monotonic=clock.clock))
+    doubtful = send_office.addresses["4307"]
+    mailbox = Mailbox(clock=clock.clock, drop_after_body={doubtful}, down_after_drop=True)
+    with smtp_server(mailbox, starttls=cert, auth=(USER, PASSWORD)) as port:
+        _port(send_office, port)
+        first = _send_cli(letters, send_office, "--yes")
+    assert first.code == 1 and "Traceback" not in first.text
+    assert "4307" in first.err and "--resend 4307" in first.err
+    (copy,) = mailbox.to(doubtful)
+    message_id = str(copy.message["Message-ID"])
+    row = next(r for r in _register_rows(send_office) if r.code == "4307")
+    assert "ไม่แน่ใจ" in row.action and message_id in row.action
+    recorded = [r.code for r in _register_rows(send_office) if r.action]
+    assert recorded == ["4301", "4302", "4305", "4307"]  # 4307 uncertain; 4308 on: nothing
+
+    mailbox.healthy()  # the server is back
+    with smtp_server(mailbox, starttls=cert, auth=(USER, PASSWORD)) as port:
+        _port(send_office, port)
+        dry = _send_cli(letters, send_office)
+        assert dry.code == 0, dry.text
+        assert "4307" in dry.out and "--resend 4307" in dry.out
+        second = _send_cli(letters, send_office, "--yes")
+        assert second.code == 1, second.text  # 4307 still waits for the clerk
+        assert "Traceback" not in second.text
+        assert "uncertain" in second.out and "--resend 4307" in second.out
+        assert _per_district(send_office, mailbox) == dict.fromkeys(send_office.addresses, 1)
+
+        third = _send_cli(letters, send_office, "--yes", "--resend", "4307")
+        assert third.code == 0, third.text
+        copies = mailbox.to(doubtful)
+        assert len(copies) == 2
+        assert [str(c.message["Message-ID"]) for c in copies] == [message_id, message_id]
+        assert len(mailbox.received) == 10
+
+        fourth = _send_cli(letters, send_office, "--yes")
+        assert fourth.code == 0, fourth.text
+        assert len(mailbox.received) == 10
+    row = next(r for r in _register_rows(send_office) if r.code == "4307")
+    assert "ส่งทางไปรษณีย์อิเล็กทรอนิกส์ " in row.action  # now recorded as sent
 
 
 def test_send_before_build_or_from_a_draft_is_refused(workdir: Path, letters: Any) -> None:

@@ -83,6 +83,46 @@ def test_status_shows_done_open_and_overdue(built: Path, letters: Runner) -> Non
     assert "เกินกำหนด 26" in after_due.out
 
 
+def test_on_takes_dates_as_a_clerk_types_them(built: Path, letters: Runner) -> None:
+    """``--on`` of track, status and remind reads what a directive's dates read: a พ.ศ.
+    year, Thai digits, the Thai long form."""
+    result = letters(
+        "track",
+        DIRECTIVE,
+        "--recipient",
+        "4301",
+        "--task",
+        "1",
+        "--on",
+        "๒๐ ธันวาคม ๒๕๖๑",
+        cwd=built,
+    )
+    assert result.code == 0, result.text
+    assert "เมื่อ ๒๐ ธันวาคม ๒๕๖๑" in result.out  # 2018-12-20, not the year 2561
+    before_due = letters("status", DIRECTIVE, "--on", "2561-12-21", cwd=built)
+    row = next(ln for ln in before_due.out.splitlines() if ln.startswith("4301"))
+    assert row.split()[-3:] == ["ทำแล้ว", "ยังไม่ทำ", "ยังไม่ทำ"]
+    after_due = letters("status", DIRECTIVE, "--on", "๒๕๖๑-๑๒-๒๖", cwd=built)
+    row = next(ln for ln in after_due.out.splitlines() if ln.startswith("4301"))
+    assert row.split()[-3:] == ["ทำแล้ว", "เกินกำหนด", "เกินกำหนด"]
+    early = letters("remind", DIRECTIVE, "--on", "24 ธ.ค. 2561", "--format", "pdf", cwd=built)
+    assert early.code == 0 and "nobody is late" in early.out, early.text
+
+
+@pytest.mark.parametrize("command", ["track", "status", "remind"])
+@pytest.mark.parametrize(
+    ("typed", "message"), [("2562-02-29", "no such date"), ("พรุ่งนี้", "invalid date")]
+)
+def test_on_refuses_a_date_that_is_not_one(
+    built: Path, letters: Runner, command: str, typed: str, message: str
+) -> None:
+    args = ("--recipient", "4301", "--task", "1") if command == "track" else ()
+    result = letters(command, DIRECTIVE, *args, "--on", typed, cwd=built)
+    assert result.code == 2, result.text  # bad usage: nothing read, nothing recorded
+    assert "--on" in result.err and message in result.err
+    assert "Traceback" not in result.text
+
+
 def test_track_imports_the_filled_checklist(built: Path, letters: Runner) -> None:
     import openpyxl
 

@@ -303,6 +303,30 @@ def test_three_pages_numbers_catchwords_and_signature_with_text(
     assert close >= 2, "the complimentary close needs at least two lines of text above it"
 
 
+def test_catchword_with_ampersand_and_quotes_prints_as_written(
+    tmp_path: Path, letters: Runner
+) -> None:
+    """Catch-words are CSS strings in the letter's <style>: & and " read back as themselves
+    (not &amp; or &#34;), and nothing can close the element."""
+    from letters.render import css_string
+
+    assert "<" not in css_string("</style><p>") and "&" not in css_string("&amp;")
+    directive = make_office(tmp_path, emblem=False)
+    example = directive.read_text(encoding="utf-8")
+    head, _, rest = example.partition("body:\n")
+    _, _, tail = rest.partition("\nclosing:")
+    body = "\n".join(f"  - '\"AT&T\" ข้อความที่ {i}'" for i in range(1, 61))
+    directive.write_text(f"{head}body:\n{body}\n\nclosing:{tail}", encoding="utf-8")
+    result = letters(
+        "build", directive, "--only", "4301", "--format", "pdf", "--out", "out", cwd=tmp_path
+    )
+    assert result.code == 0, result.text
+    pages = lines(tmp_path / "out" / "letters" / "4301-เมืองหนองคาย.pdf")
+    assert len(pages) >= 3
+    catchwords = [ln.text for page in pages[:2] for ln in page if ln.text.startswith("/")]
+    assert catchwords == ['/"AT&T"...', '/"AT&T"...']
+
+
 def test_signature_image_and_draft(tmp_path: Path, letters: Runner) -> None:
     from PIL import Image, ImageDraw
 
@@ -338,6 +362,97 @@ def test_signature_image_and_draft(tmp_path: Path, letters: Runner) -> None:
     assert all(images(pdf, i) == [] for i in range(len(pages)))
     for page in range(len(pages)):
         assert big_text(pdf, page) == "ร่าง", "every page of a draft carries ร่าง"
+
+
+def _png(colour: tuple[int, int, int]) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (60, 60), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_signature_svg_fetches_nothing_the_build_did_not_declare(
+    tmp_path: Path, letters: Runner
+) -> None:
+    """An SVG signature naming an http: image, a file: image elsewhere on the machine and one
+    beside it: the build asks the web server for nothing and draws none of them, in the PDF
+    and in the DOCX; the declared files (fonts, Garuda, the signature itself) are drawn."""
+    import http.server
+    import threading
+    import zipfile
+
+    from PIL import Image
+
+    asked: list[str] = []
+
+    class Counting(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # the name http.server calls
+            asked.append(self.path)
+            body = _png((255, 0, 0))
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Counting)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        office = tmp_path / "office"
+        make_office(
+            office,
+            config_edits={
+                "    name: นายวิฑูรย์ แสนใจวุฒิ": "    name: นายวิฑูรย์ แสนใจวุฒิ\n    signature: sign.svg"
+            },
+        )
+        elsewhere = tmp_path / "elsewhere.png"
+        elsewhere.write_bytes(_png((255, 0, 0)))
+        (office / "beside.png").write_bytes(_png((255, 0, 0)))
+        url = f"http://127.0.0.1:{server.server_address[1]}/tracker.png"
+        (office / "sign.svg").write_text(
+            '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+            ' width="300" height="100" viewBox="0 0 300 100">'
+            '<path d="M10 80 L100 20 L200 80 L290 20" stroke="navy" stroke-width="6" fill="none"/>'
+            f'<image x="0" y="0" width="100" height="100" href="{url}"/>'
+            f'<image x="100" y="0" width="100" height="100" xlink:href="{elsewhere.as_uri()}"/>'
+            '<image x="200" y="0" width="100" height="100" href="beside.png"/>'
+            '<image x="0" y="0" width="10" height="10" href="file:///etc/passwd"/>'
+            "</svg>",
+            encoding="utf-8",
+        )
+        result = letters("build", "line-at/directive.yaml", "--only", "4302", cwd=office)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert result.code == 0, result.text
+    assert asked == []  # the web server was never asked
+    folder = office / "out" / "line-at"
+    pdf = folder / "letters" / "4302-ท่าบ่อ.pdf"
+    pages = lines(pdf)
+    assert any(squash(ln.text) == squash("(นายวิฑูรย์ แสนใจวุฒิ)") for ln in pages[-1])
+    assert all(images(pdf, i) == [] for i in range(len(pages)))  # no PNG drawn, only vectors
+    assert graphics_box(pdf, 0, above=150)  # the Garuda (a declared file) is there
+    with pdfplumber.open(pdf) as document:
+        assert document.pages[-1].curves, "the signature's own strokes are drawn"
+    with zipfile.ZipFile(folder / "letters" / "4302-ท่าบ่อ.docx") as docx:
+        pictures = [n for n in docx.namelist() if n.startswith("word/media/")]
+        assert pictures
+        for name in pictures:
+            import io
+
+            with Image.open(io.BytesIO(docx.read(name))) as picture:
+                rgba = picture.convert("RGBA")
+                colours = rgba.getcolors(maxcolors=rgba.width * rgba.height) or []
+                red = [c for _, c in colours if c[3] > 200 and c[0] > 200 and max(c[1:3]) < 60]
+                assert not red, f"{name} shows an image the build did not declare"
 
 
 def _office(tmp_path: Path, config_edits: dict[str, str], directive_edits: dict[str, str]) -> Path:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 import sys
 
@@ -157,3 +158,78 @@ def test_catch_words_load_no_dictionary() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("typed", "day", "buddhist"),
+    [
+        ("2018-12-11", dt.date(2018, 12, 11), False),
+        ("2561-12-11", dt.date(2018, 12, 11), True),  # 2400 or more: พ.ศ.
+        ("๒๕๖๑-๑๒-๑๑", dt.date(2018, 12, 11), True),
+        ("๒๐๑๘-๑๒-๑๑", dt.date(2018, 12, 11), False),
+        ("2561-1-5", dt.date(2018, 1, 5), True),
+        ("๑๑ ธันวาคม ๒๕๖๑", dt.date(2018, 12, 11), True),
+        ("11 ธันวาคม 2561", dt.date(2018, 12, 11), True),
+        ("11 ธ.ค. 2561", dt.date(2018, 12, 11), True),
+        ("๑๑ ธันวาคม พ.ศ. ๒๕๖๑", dt.date(2018, 12, 11), True),
+        ("11 ธันวาคม 2018", dt.date(2018, 12, 11), False),
+        ("11 ธันวาคม ค.ศ. 2018", dt.date(2018, 12, 11), False),
+        ("  11  ธันวาคม  2561 ", dt.date(2018, 12, 11), True),
+        ("2563-02-29", dt.date(2020, 2, 29), True),  # 2020 is a leap year
+        ("2399-12-31", dt.date(2399, 12, 31), False),
+        ("2400-01-01", dt.date(1857, 1, 1), True),
+    ],
+)
+def test_typed_date(typed: str, day: dt.date, buddhist: bool) -> None:
+    read = thai.typed_date(typed)
+    assert (read.day, read.buddhist) == (day, buddhist)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("2019-02-29", "no such date"),
+        ("2562-02-29", "no such date"),  # ค.ศ. 2019: no 29 February
+        ("2018-13-01", "no such date"),
+        ("0000-01-01", "no such date"),
+        ("๓๒ ธันวาคม ๒๕๖๑", "no such date"),
+        ("11 ธันวาคม พ.ศ. 2018", "impossible year"),
+        ("11 ธันวาคม ค.ศ. 2561", "impossible year"),
+        ("11 12 2561", "invalid date"),
+        ("2018-12-11T00:00", "invalid date"),
+        ("20181211", "invalid date"),
+        ("11 ธันวาคม", "invalid date"),
+        ("11 ธันวาคม 2561 ครับ", "invalid date"),
+        ("พรุ่งนี้", "invalid date"),
+        ("", "invalid date"),
+    ],
+)
+def test_typed_date_refuses(typed: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        thai.typed_date(typed)
+
+
+def test_what_was_understood() -> None:
+    assert thai.typed_date("2561-12-11").understood == "พ.ศ. ๒๕๖๑ = ค.ศ. 2018"
+    assert thai.typed_date("2018-12-11").understood == "ค.ศ. 2018 = พ.ศ. ๒๕๖๑"
+
+
+def test_short_month_names_agree_with_pythainlp() -> None:
+    from pythainlp.util.date import thai_abbr_months
+
+    assert list(thai.THAI_MONTHS_SHORT) == list(thai_abbr_months)
+
+
+@pytest.mark.parametrize(
+    ("day", "far"),
+    [
+        (dt.date(2025, 3, 1), False),
+        (dt.date(2024, 3, 1), False),  # a year before, to the day
+        (dt.date(2024, 2, 29), True),
+        (dt.date(2026, 3, 1), False),
+        (dt.date(2026, 3, 2), True),
+        (dt.date(2018, 12, 11), True),
+    ],
+)
+def test_years_apart(day: dt.date, far: bool) -> None:
+    assert thai.years_apart(day, dt.date(2025, 3, 1)) is far
