@@ -478,7 +478,7 @@ def office_problems(
                 )
             seen.setdefault(code, i)
     for key, signature in signatures.items():
-        if signature and not (src.path.parent / signature).is_file():
+        if signature and not _is_file(src.path.parent / signature):
             problems.append(
                 src.problem(
                     ("signers", key, "signature"),
@@ -486,6 +486,14 @@ def office_problems(
                 )
             )
     return problems
+
+
+def _is_file(path: Path) -> bool:
+    """True also of a name no file can have (too long, a NUL byte): config_problems says so."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return True
 
 
 # --- rules on the text as typed, shared by ``quick`` and ``load_letter`` ---------------------
@@ -508,14 +516,19 @@ CONFIG_UNSTRIPPED: tuple[Place, ...] = (("layout", "catchword"), ("layout", "pag
 
 MEMBER_CODE: Place = ("recipients", "*", "members", "*", "code")
 MEMBER_EMAIL: Place = ("recipients", "*", "members", "*", "email")
+MEMBER_NAME: Place = ("recipients", "*", "members", "*", "name")
 SENDER: Place = ("dispatch", "email", "sender")
+# Files config.yaml names, relative to its folder.
+CONFIG_FILES: tuple[Place, ...] = (("office", "emblem"), ("signers", "*", "signature"))
 CATCHWORD: Place = ("layout", "catchword")
 PAGE_NUMBER: Place = ("layout", "page_number")
 DATE_FIELDS: tuple[Place, ...] = (("date",), ("follow_up", "due"))
 
-# A recipient's code names its files (``letters/4301-เมืองหนองคาย.pdf``): digits, or
-# letters, digits and ``-``; nothing a path could be made of.
+# A recipient's code and name make its files' names (``letters/4301-เมืองหนองคาย.pdf``).
+# The code: digits, or letters, digits and ``-``; nothing a path could be made of. The name:
+# short enough for the file name to fit the 255 bytes file systems allow.
 CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z-]{0,31}")
+NAME_MAX_BYTES = 200
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 # One plausible address: a dot-atom local part at a domain name with a dot, nothing else.
@@ -613,6 +626,16 @@ def config_problems(src: source.Source) -> list[Problem]:
                     "A-Z a-z และ - ไม่เกิน ๓๒ ตัว เช่น 4301",
                 )
             )
+    for loc, text in _texts_at(src.data, MEMBER_NAME):
+        name = _clean(text)
+        if name is not None and len(name.encode()) > NAME_MAX_BYTES:
+            problems.append(
+                src.problem(
+                    loc,
+                    f"ชื่อยาวเกินกว่าจะใช้เป็นชื่อไฟล์ (too long for a file name): "
+                    f"ไม่เกิน {NAME_MAX_BYTES} ไบต์ (ประมาณ ๖๖ ตัวอักษรไทย) ใช้ชื่ออำเภอหรือหน่วยงานสั้น ๆ",
+                )
+            )
     for loc, text in _texts_at(src.data, MEMBER_EMAIL):
         address = _clean(text)
         if address is not None and not _plausible(address):
@@ -633,6 +656,18 @@ def config_problems(src: source.Source) -> list[Problem]:
                     "เขียนเป็น ชื่อสำนักงาน <saraban@...> หรือที่อยู่อีเมลเดียว",
                 )
             )
+    for place in CONFIG_FILES:
+        for loc, text in _texts_at(src.data, place):
+            name = _clean(text)
+            reason = None if name is None else _unusable(src.path.parent / name)
+            if reason is not None:
+                problems.append(
+                    src.problem(
+                        loc,
+                        f"ใช้ชื่อไฟล์นี้ไม่ได้ (cannot use this file name: {reason}): "
+                        "ตั้งชื่อไฟล์และโฟลเดอร์ให้สั้นลง",
+                    )
+                )
     for loc, text in _texts_at(src.data, CATCHWORD):
         wrong = _template_problem(text, "word")
         if wrong:
@@ -642,6 +677,20 @@ def config_problems(src: source.Source) -> list[Problem]:
         if wrong:
             problems.append(src.problem(loc, wrong))
     return problems
+
+
+def _unusable(path: Path) -> str | None:
+    """Why no file can ever be found at ``path`` (a name too long...), if so; a file that is
+    missing is not this (``office_problems`` says so of a signature, the build of an emblem)."""
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def _plausible(address: str) -> bool:

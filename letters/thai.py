@@ -112,6 +112,9 @@ THAI_MONTHS_SHORT = (
 # A letter's year of 2400 or more is a Buddhist-era year (พ.ศ. 2400 is ค.ศ. 1857): no
 # letter written with this tool is dated in the Christian era's 25th century.
 BUDDHIST_YEAR_FROM = 2400
+# The years a letter may be dated in (ค.ศ.): the Thai year has begun in January since
+# พ.ศ. ๒๔๘๔ (1941), and a DOCX (a zip file) cannot record a date after 2107.
+EARLIEST_YEAR, LATEST_YEAR = 1941, 2099
 
 _ISO_TYPED = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 _MONTH_NAMES = {name: i for i, name in enumerate(THAI_MONTHS, 1)} | {
@@ -173,6 +176,12 @@ def typed_date(text: str) -> TypedDate:
         meant = _dt.date(year - BUDDHIST_ERA_OFFSET if buddhist else year, month, day)
     except ValueError:
         raise ValueError(f"ไม่มีวันที่นี้ในปฏิทิน (no such date): วันที่ {day} เดือน {month} ปี {year}") from None
+    if not EARLIEST_YEAR <= meant.year <= LATEST_YEAR:
+        raise ValueError(
+            f"ปีนอกช่วงที่ใช้ได้ (year out of range): ใช้ปี พ.ศ. "
+            f"{thai_number(buddhist_year(EARLIEST_YEAR))}-{thai_number(buddhist_year(LATEST_YEAR))}"
+            f" (ค.ศ. {EARLIEST_YEAR}-{LATEST_YEAR})"
+        )
     return TypedDate(meant, text, buddhist)
 
 

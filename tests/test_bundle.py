@@ -477,7 +477,7 @@ def test_national_build_reads_and_parses_the_enclosure_once(
 # --- reply forms overprinted: one form laid out, each recipient drawn over it ------------
 
 _LONG = "ผู้อำนวยการศูนย์ปฏิบัติการป้องกันและบรรเทาสาธารณภัยอำเภอท่าบ่อ และประธานคณะกรรมการพัฒนาสตรีระดับอำเภอ"
-_UNBREAKABLE = "สังคม" * 20
+_UNBREAKABLE = "Sangkhom" * 22  # one word wider than the line, within 200 bytes
 
 
 def _title_size(pdf: bytes) -> float:

@@ -431,6 +431,38 @@ CASES = [
         message="invalid code",
     ),
     Case(
+        "config: a name too long for a file name",
+        "",
+        "",
+        "recipients.amphoe.members[1].name",
+        "name: ท่าบ่อท่าบ่อ",
+        file="config",
+        extra={"name: ท่าบ่อ,": "name: " + "ท่าบ่อ" * 12 + ","},
+        message="too long for a file name",
+    ),
+    Case(
+        "config: an emblem no file can be named",
+        "",
+        "",
+        "office.emblem",
+        "emblem:",
+        file="config",
+        extra={"emblem: assets/garuda.svg": "emblem: " + "ก" * 300},
+        message="cannot use this file name",
+    ),
+    Case(
+        "config: a NUL in a signature's name",
+        "",
+        "",
+        "signers.provincial-cd-officer.signature",
+        "signature:",
+        file="config",
+        extra={
+            "    name: นายวิฑูรย์ แสนใจวุฒิ": '    name: นายวิฑูรย์ แสนใจวุฒิ\n    signature: "sign\\0.png"'
+        },
+        message="U+0000 (control character)",
+    ),
+    Case(
         "config: escape sequence in a title",
         "",
         "",
