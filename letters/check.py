@@ -538,8 +538,10 @@ _WHITE = "".join(
     ch for ch in map(chr, range(0x3001)) if ch.isspace() and ch not in "\x1c\x1d\x1e\x1f"
 )
 # Not in any text: control characters (C0, DEL, C1), lone surrogates, line and paragraph
-# separators. A line feed only in the fields of DIRECTIVE_MULTILINE.
+# separators, and U+FFFE and U+FFFF, which XML (DOCX, XLSX) cannot hold. A line feed only in
+# the fields of DIRECTIVE_MULTILINE.
 _BAD_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_NOT_CHARACTERS = frozenset("\ufffe\uffff")
 _LINE_BREAKS = frozenset("\n\r\x0b\x0c\x85\u2028\u2029")
 
 
@@ -573,6 +575,8 @@ def _bad_character(text: str, *, multiline: bool) -> str | None:
     for ch in text:
         if ch == "\n" and multiline:
             continue
+        if ch in _NOT_CHARACTERS:
+            return f"มีรหัส U+{ord(ch):04X} ที่ไม่ใช่ตัวอักษร (not a character) ในข้อความ: ลบออกแล้วพิมพ์ใหม่"
         if unicodedata.category(ch) not in _BAD_CATEGORIES:
             continue
         if ch in _LINE_BREAKS:

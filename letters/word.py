@@ -787,8 +787,8 @@ class DocxRenderer:
         when = dt.datetime.combine(created, dt.time())
         props = document.core_properties
         props.title = core_text(copy.title)
-        props.author = self.author
-        props.last_modified_by = self.author
+        props.author = core_text(self.author)
+        props.last_modified_by = core_text(self.author)
         props.created = when
         props.modified = when
         props.revision = 1

@@ -178,6 +178,14 @@ CASES = [
         message="not a PDF",
     ),
     Case(
+        "enclosure name too long for any file",
+        "file: pr/line-at-poster.pdf",
+        "file: pr/" + "ก" * 300 + ".pdf",
+        "enclosures[0].file",
+        "file: pr/กกก",
+        message="File name too long",
+    ),
+    Case(
         "encrypted PDF",
         "file: pr/line-at-poster.pdf",
         "file: pr/locked.pdf",
@@ -361,6 +369,14 @@ CASES = [
         "closing",
         "closing:",
         message="U+001B",
+    ),
+    Case(
+        "U+FFFE, which no XML document can hold, in a body item",
+        "      - ข้อหนึ่ง",
+        r'      - "ข้อ\uFFFEหนึ่ง"',
+        "body[1].items[0]",
+        '- "ข้อ',
+        message="U+FFFE",
     ),
     Case(
         "raw NUL byte",
