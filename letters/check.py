@@ -16,7 +16,7 @@ import enum
 import re
 import string
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -620,46 +620,46 @@ def config_problems(src: source.Source) -> list[Problem]:
     """The rules of config.yaml's texts: one-line texts, recipient codes, e-mail addresses,
     the catch-word and page-number templates."""
     problems = text_problems(src, unstripped=CONFIG_UNSTRIPPED)
-    for loc, text in _texts_at(src.data, MEMBER_CODE):
-        code = _clean(text)
-        if code is not None and not CODE.fullmatch(code):
-            problems.append(
-                src.problem(
-                    loc,
-                    f"รหัสผู้รับ '{code}' ใช้ไม่ได้ (invalid code): ใช้ตัวเลขอารบิก 0-9 ตัวอักษร "
-                    "A-Z a-z และ - ไม่เกิน ๓๒ ตัว เช่น 4301",
-                )
-            )
-    for loc, text in _texts_at(src.data, MEMBER_NAME):
-        name = _clean(text)
-        if name is not None and len(name.encode()) > NAME_MAX_BYTES:
-            problems.append(
-                src.problem(
-                    loc,
-                    f"ชื่อยาวเกินกว่าจะใช้เป็นชื่อไฟล์ (too long for a file name): "
-                    f"ไม่เกิน {NAME_MAX_BYTES} ไบต์ (ประมาณ ๖๖ ตัวอักษรไทย) ใช้ชื่ออำเภอหรือหน่วยงานสั้น ๆ",
-                )
-            )
-    for loc, text in _texts_at(src.data, MEMBER_EMAIL):
-        address = _clean(text)
-        if address is not None and not _plausible(address):
-            problems.append(
-                src.problem(
-                    loc,
-                    f"'{address}' ไม่ใช่ที่อยู่อีเมลเดียวที่ถูกต้อง (not one e-mail address): "
-                    "เขียนที่อยู่เดียว ไม่มีชื่อหรือเว้นวรรค เช่น saraban@amphoe.go.th",
-                )
-            )
-    for loc, text in _texts_at(src.data, SENDER):
-        sender = _clean(text)
-        if sender is not None and not _one_sender(sender):
-            problems.append(
-                src.problem(
-                    loc,
-                    f"'{sender}' ไม่ใช่ผู้ส่งหนึ่งราย (not one e-mail address): "
-                    "เขียนเป็น ชื่อสำนักงาน <saraban@...> หรือที่อยู่อีเมลเดียว",
-                )
-            )
+    # (where, the value's fault or None, the message naming the value)
+    rules: tuple[tuple[Any, Callable[[str], bool], Callable[[str], str]], ...] = (
+        (
+            MEMBER_CODE,
+            lambda code: not CODE.fullmatch(code),
+            lambda code: (
+                f"รหัสผู้รับ '{code}' ใช้ไม่ได้ (invalid code): ใช้ตัวเลขอารบิก 0-9 ตัวอักษร "
+                "A-Z a-z และ - ไม่เกิน ๓๒ ตัว เช่น 4301"
+            ),
+        ),
+        (
+            MEMBER_NAME,
+            lambda name: len(name.encode()) > NAME_MAX_BYTES,
+            lambda name: (
+                f"ชื่อยาวเกินกว่าจะใช้เป็นชื่อไฟล์ (too long for a file name): "
+                f"ไม่เกิน {NAME_MAX_BYTES} ไบต์ (ประมาณ ๖๖ ตัวอักษรไทย) ใช้ชื่ออำเภอหรือหน่วยงานสั้น ๆ"
+            ),
+        ),
+        (
+            MEMBER_EMAIL,
+            lambda address: not _plausible(address),
+            lambda address: (
+                f"'{address}' ไม่ใช่ที่อยู่อีเมลเดียวที่ถูกต้อง (not one e-mail address): "
+                "เขียนที่อยู่เดียว ไม่มีชื่อหรือเว้นวรรค เช่น saraban@amphoe.go.th"
+            ),
+        ),
+        (
+            SENDER,
+            lambda sender: not _one_sender(sender),
+            lambda sender: (
+                f"'{sender}' ไม่ใช่ผู้ส่งหนึ่งราย (not one e-mail address): "
+                "เขียนเป็น ชื่อสำนักงาน <saraban@...> หรือที่อยู่อีเมลเดียว"
+            ),
+        ),
+    )
+    for where, faulty, message in rules:
+        for loc, text in _texts_at(src.data, where):
+            value = _clean(text)
+            if value is not None and faulty(value):
+                problems.append(src.problem(loc, message(value)))
     for place in CONFIG_FILES:
         for loc, text in _texts_at(src.data, place):
             name = _clean(text)
