@@ -10,10 +10,10 @@ office ``run.make_office`` makes (the reference circular, ``address: each``):
 ``load``            import the renderers' libraries and load the directive: the floor of
                     every other phase
 ``checklist-pdf``   the checklist PDF of every recipient (``checklist.checklist_pdf``)
-``checklist-xlsx``  the checklist XLSX of every recipient (``checklist.checklist_xlsx``)
+``checklist-xlsx``  the checklist XLSX of every recipient (``workbook.checklist_xlsx``)
 ``letters``         PDF + DOCX + reply form + bundle of the large office's first recipients
                     (``--letters``: how many, small and large), one after the other through
-                    one ``build._Job``, as a worker does
+                    one ``workers._Job``, as a worker does
 ``build``           ``letters build`` of every recipient (two workers): the peak of the build's
                     own process and of each worker (their ``VmHWM``, read while they run)
 
@@ -95,7 +95,7 @@ def child(phase: str, directive: Path, letters: int) -> dict[str, object]:
     start = time.perf_counter()
     result: dict[str, object] = {}
     if phase == "build":
-        from letters.build import build
+        from letters.commands import build
 
         with tempfile.TemporaryDirectory(prefix="letters-memory-") as tmp, _Watch() as watch:
             out = Path(tmp) / "out"
@@ -121,11 +121,11 @@ def child(phase: str, directive: Path, letters: int) -> dict[str, object]:
 
             result["bytes"] = len(checklist_pdf(letter, fonts))
         elif phase == "checklist-xlsx":
-            from letters.checklist import checklist_xlsx
+            from letters.workbook import checklist_xlsx
 
             result["bytes"] = len(checklist_xlsx(letter, fonts=fonts))
         elif phase == "letters":
-            from letters.build import _Job, _Renderers, _Task
+            from letters.workers import _Job, _Renderers, _Task
 
             formats = ("pdf", "docx")
             job = _Job(letter, formats, _Renderers(letter, fonts, formats))

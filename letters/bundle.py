@@ -16,20 +16,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from letters import thai
-from letters.config import Layout
+from letters import archive, thai
+from letters.archive import Source
+from letters.config import Layout, PdfSettings
 from letters.content import Copy, Run, rich, unit_lines
 from letters.directive import Enclosure, Letter
 from letters.enclosure import LoadedFile
 from letters.errors import OutputError
 from letters.fonts import FAMILY, FontSet
-from letters.render import CM, DeclaredFiles, Form, Overprinter, template_environment
+from letters.render import CM, DeclaredFiles, Form, Output, Overprinter, template_environment
 from letters.resources import resource_dir
 
 A4_PT = (21.0 * CM, 29.7 * CM)
 LETTER_TITLE = "หนังสือ"
 REPLY_FORM_TITLE = "แบบรายงานผลการดำเนินการ"
 DEFAULT_DPI = 96.0  # an image that does not say its resolution (img2pdf's choice too)
+_MIME = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}
 
 _Matrix = tuple[float, float, float, float, float, float]
 
@@ -52,6 +54,7 @@ class _Part:
     title: str  # the outline entry, digits made Thai
     pdf: Any  # pikepdf.Pdf, open for the whole build: its pages are copied into each bundle
     pages: int
+    source: Source  # the original file, attached to an archived bundle
 
 
 class EnclosurePages:
@@ -82,7 +85,10 @@ def make_bundle(letter_pdf: bytes, pages: EnclosurePages, reply_form_pdf: bytes 
 
     ``reply_form_pdf`` is None when the directive asks for no follow-up. The bundle is the
     letter's document with the other pages added: it keeps the letter's document information
-    (title, author, dates) and language. Equal input, equal bytes.
+    (title, author, dates), XMP metadata, output intent and language. A tagged letter's
+    structure tree gets the reply form's and one figure per enclosure page; an archived
+    (PDF/A) letter's bundle carries the enclosures' original files (``letters.archive``).
+    Equal input, equal bytes.
     """
     import pikepdf
 
@@ -98,16 +104,29 @@ def _bundle(letter_pdf: bytes, pages: EnclosurePages, reply_form_pdf: bytes | No
     from letters.render import saved
 
     with pikepdf.open(io.BytesIO(letter_pdf)) as pdf:
+        tagged = "/StructTreeRoot" in pdf.Root
         starts = [(LETTER_TITLE, 0)]
         versions = [pdf.pdf_version]
         for part in pages._items():
-            starts.append((part.title, len(pdf.pages)))
+            start = len(pdf.pages)
+            starts.append((part.title, start))
             pdf.pages.extend(part.pdf.pages)
             versions.append(part.pdf.pdf_version)
+            for page in pdf.pages[start:]:
+                if tagged:
+                    archive.add_figure(pdf, page, part.title)
+                elif "/StructParents" in page.obj:
+                    del page.obj["/StructParents"]
         if reply_form_pdf is not None:
             with pikepdf.open(io.BytesIO(reply_form_pdf)) as form:
-                starts.append((REPLY_FORM_TITLE, len(pdf.pages)))
+                start = len(pdf.pages)
+                starts.append((REPLY_FORM_TITLE, start))
                 pdf.pages.extend(form.pages)
+                archive.add_structure(pdf, form, pdf.pages[start:])
+        if "/Metadata" in pdf.Root:  # PDF/A: the enclosures as they were made
+            date = str(pdf.docinfo.get("/CreationDate", "D:19700101"))[2:10]
+            iso = f"{date[:4]}-{date[4:6]}-{date[6:8]}"
+            archive.attach_sources(pdf, [part.source for part in pages._items()], iso)
         with pdf.open_outline() as outline:
             outline.root.extend(pikepdf.OutlineItem(title, page) for title, page in starts)
         pdf.Root.PageMode = pikepdf.Name.UseOutlines
@@ -133,7 +152,9 @@ def _prepare(enclosure: Enclosure, layout: Layout) -> _Part:
             f"{file.path}: จัดหน้าสิ่งที่ส่งมาด้วยไม่ได้ (cannot prepare the enclosure): {exc}; "
             "ลองบันทึกไฟล์นี้ใหม่เป็น PDF แล้วสร้างอีกครั้ง"
         ) from None
-    return _Part(thai.thai_digits(enclosure.title), pdf, len(pdf.pages))
+    title = thai.thai_digits(enclosure.title)
+    source = Source.of(file.path.name, title, _MIME[file.kind], file.data)
+    return _Part(title, pdf, len(pdf.pages), source)
 
 
 def text_block(layout: Layout) -> tuple[float, float, float, float]:
@@ -232,16 +253,21 @@ class ReplyFormRenderer:
         *,
         font_config: Any = None,
         url_fetcher: DeclaredFiles | None = None,
+        pdf: PdfSettings | None = None,
     ) -> None:
-        """``url_fetcher``: the files the form may show; by default its fonts alone."""
+        """``url_fetcher``: the files the form may show; by default its fonts alone. ``pdf``:
+        config.yaml's ``pdf:`` (all on by default): the form is a part of the bundle."""
         from weasyprint.text.fonts import FontConfiguration
 
         self.layout = layout
         self.fonts = fonts
         self.font_config = font_config if font_config is not None else FontConfiguration()
         self.url_fetcher = url_fetcher or DeclaredFiles.of_fonts(fonts)
+        self.output = Output.of(pdf)
         self.template = template_environment().get_template("reply-form.html.j2")
-        self.overprinter = Overprinter(fonts, self.font_config, url_fetcher=self.url_fetcher)
+        self.overprinter = Overprinter(
+            fonts, self.font_config, url_fetcher=self.url_fetcher, output=self.output.piece()
+        )
 
     def html(
         self, letter: Letter, copy: Copy, *, compact: bool = False, blank: bool = False
@@ -282,7 +308,7 @@ class ReplyFormRenderer:
         """The recipient's form: overprinted on the form every recipient's shares when it can
         be (see ``letters.render.Overprinter``), else laid out whole; the same page either way."""
         created = letter.directive.date
-        made = self.overprinter.print(
+        made = self.overprinter.draw_on_form(
             copy.form_key(),
             recipient_runs(copy),
             created,
@@ -296,7 +322,7 @@ class ReplyFormRenderer:
         from letters.render import write_pdf
 
         _, chosen = self._layouts(letter, copy, blank=False)
-        return write_pdf(chosen, letter.directive.date)
+        return write_pdf(chosen, letter.directive.date, self.output)
 
     def _form(self, letter: Letter, copy: Copy) -> Form | None:
         from letters.render import find_slot, write_pdf
@@ -305,7 +331,7 @@ class ReplyFormRenderer:
         primary, slot = find_slot(first, "recipient"), find_slot(chosen, "recipient")
         if primary is None or slot is None:
             return None
-        pdf = write_pdf(chosen, letter.directive.date)
+        pdf = write_pdf(chosen, letter.directive.date, self.output)
         return Form(pdf, len(chosen.pages), slot, primary)
 
     def _layouts(self, letter: Letter, copy: Copy, *, blank: bool) -> tuple[Any, Any]:
@@ -329,6 +355,6 @@ class ReplyFormRenderer:
 def recipient_runs(copy: Copy) -> tuple[Run, ...]:
     """หน่วยงาน on the form: the office's name whole, its head's title and its code."""
     member = copy.recipient
-    name = thai.thai_digits(member.name)
+    name = thai.thai_digits(thai.office_name(member.name, member.title))
     rest = thai.thai_digits(f" ({member.title} รหัส {member.code})")
     return (Run(name, keep=True), Run(rest))

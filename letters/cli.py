@@ -16,8 +16,8 @@ from typing import Any
 
 import click
 
-from letters import __version__
-from letters.errors import LettersError
+from letters import __version__, commands
+from letters.errors import InputError, LettersError
 
 DIRECTIVE = click.Path(exists=False, dir_okay=False, path_type=Path)
 CONFIG_OPTION = click.option(
@@ -38,8 +38,69 @@ REGISTER_OPTION = click.option(
 )
 
 
+class _Formats(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2 on
+    """``pdf,docx``: letter formats, comma-separated; an unknown one is a usage error (2)."""
+
+    name = "formats"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        try:
+            return commands.parse_formats(str(value))
+        except InputError as exc:
+            self.fail("; ".join(p.message for p in exc.problems), param, ctx)
+
+
+FORMATS = _Formats()
+
+
+# click's usage errors, said in Thai before click's English (exit status 2 as before).
+_USAGE_WORDS = (
+    ("Missing argument", "ขาดอาร์กิวเมนต์"),
+    ("Missing option", "ขาดตัวเลือก"),
+    ("No such option", "ไม่มีตัวเลือกนี้"),
+    ("No such command", "ไม่มีคำสั่งนี้"),
+    ("Invalid value", "ค่าไม่ถูกต้อง"),
+    ("Got unexpected extra argument", "อาร์กิวเมนต์เกิน"),
+    ("requires an argument", "ตัวเลือกนี้ต้องมีค่า"),
+    ("does not take a value", "ตัวเลือกนี้ไม่รับค่า"),
+)
+
+
+def _in_thai(exc: click.UsageError) -> click.UsageError:
+    said = exc.format_message()
+    thai = next((t for english, t in _USAGE_WORDS if english in said), None)
+    if thai is None or said.startswith(thai):
+        return exc
+    return click.UsageError(f"{thai} ({said})", exc.ctx)
+
+
 class _Letters(click.Group):
     """Catches the tool's own errors once, for every command."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise _in_thai(exc) from None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Every command with the whole first line of its help, never cut short."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, (command.help or "").strip().splitlines()[0]))
+        if rows:
+            with formatter.section("Commands (คำสั่ง)"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -47,6 +108,8 @@ class _Letters(click.Group):
         except LettersError as exc:
             click.secho(str(exc), err=True, fg="red")
             ctx.exit(exc.exit_code)
+        except click.UsageError as exc:
+            raise _in_thai(exc) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except BrokenPipeError:
@@ -76,9 +139,7 @@ def cli() -> None:
 @CONFIG_OPTION
 def check(directive: Path, config_path: Path | None) -> None:
     """ตรวจ directive และ config โดยไม่เขียนไฟล์ใด (validate, write nothing)."""
-    from letters.check import check as run_check
-
-    click.echo(run_check(directive, config_path))
+    click.echo(commands.check(directive, config_path))
     click.secho("ตรวจแล้ว ถูกต้อง (OK)", fg="green")
 
 
@@ -94,6 +155,7 @@ def check(directive: Path, config_path: Path | None) -> None:
 @click.option(
     "--format",
     "formats",
+    type=FORMATS,
     default="pdf,docx",
     show_default=True,
     help="รูปแบบไฟล์หนังสือ คั่นด้วยจุลภาค (comma-separated): pdf, docx.",
@@ -110,24 +172,22 @@ def build(
     directive: Path,
     config_path: Path | None,
     out: Path | None,
-    formats: str,
+    formats: tuple[str, ...],
     only: tuple[str, ...],
     draft: bool,
     register_file: Path | None,
 ) -> None:
     """สร้างหนังสือ ชุดส่ง และแบบติดตามถึงผู้รับทุกราย (build letters, bundles, checklist)."""
-    from letters.build import build as run_build
-    from letters.build import parse_formats
-
-    result = run_build(
+    result = commands.build(
         directive,
         config_path,
         out=out,
-        formats=parse_formats(formats),
+        formats=formats,
         only=only,
         draft=draft,
         progress=_progress(),
         register=register_file,
+        environ=os.environ,
     )
     for warning in result.warnings:
         click.secho(warning, err=True, fg="yellow")
@@ -143,15 +203,30 @@ class _Date(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, dt.date):
             return value
-        from letters.thai import typed_date
-
         try:
-            return typed_date(str(value)).day
+            return commands.typed_day(str(value))
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
 
 
 DATE = _Date()
+
+
+class _Year(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2 on
+    """A year as a clerk types it: ``2569`` (พ.ศ.), ``2026`` (ค.ศ.), ``๒๕๖๙``, ``พ.ศ. 2569``."""
+
+    name = "year"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int):
+            return value
+        try:
+            return commands.typed_year(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+YEAR = _Year()
 
 
 @cli.command()
@@ -160,9 +235,7 @@ DATE = _Date()
 @REGISTER_OPTION
 def renumber(directive: Path, config_path: Path | None, register_file: Path | None) -> None:
     """ออกเลขใหม่ให้หนังสือที่แก้ไข เลขเดิมถูกยกเลิก (new numbers for a corrected letter)."""
-    from letters.register import renumber_directive
-
-    click.echo(renumber_directive(directive, config_path, register_file, dt.date.today()))
+    click.echo(commands.renumber(directive, config_path, register_file, dt.date.today()))
 
 
 @cli.command()
@@ -201,10 +274,8 @@ def track(
     checklist: Path | None,
 ) -> None:
     """บันทึกผลการดำเนินการของผู้รับ (record what a recipient has done)."""
-    from letters.followup import track as run_track
-
     click.echo(
-        run_track(
+        commands.track(
             directive,
             config_path,
             register=register_file,
@@ -228,9 +299,7 @@ def status(
     directive: Path, config_path: Path | None, register_file: Path | None, on: dt.date | None
 ) -> None:
     """ผู้รับ x งาน: ส่งเมื่อ ทำแล้ว ยังไม่ทำ เกินกำหนด (who has done what)."""
-    from letters.followup import status as run_status
-
-    click.echo(run_status(directive, config_path, register=register_file, today=on))
+    click.echo(commands.status(directive, config_path, register=register_file, today=on))
 
 
 @cli.command()
@@ -242,7 +311,11 @@ def status(
     "--days", type=click.IntRange(min=1), default=7, show_default=True, help="กำหนดใหม่ (days)."
 )
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
-@click.option("--format", "formats", default="pdf,docx", show_default=True)
+@click.option("--format", "formats", type=FORMATS, default="pdf,docx", show_default=True)
+@click.option(
+    "--yes", is_flag=True, help="ออกเลขและสร้างจริง; ไม่ใส่ = แสดงรายชื่อและเขียนฉบับร่าง (drafts)."
+)
+@click.option("--again", is_flag=True, help="ติดตามซ้ำผู้รับที่ออกหนังสือติดตามไปแล้ว (remind again).")
 def remind(
     directive: Path,
     config_path: Path | None,
@@ -250,32 +323,31 @@ def remind(
     on: dt.date | None,
     days: int,
     out: Path | None,
-    formats: str,
+    formats: tuple[str, ...],
+    yes: bool,
+    again: bool,
 ) -> None:
     """หนังสือติดตามถึงผู้รับที่ยังไม่ทำเมื่อเกินกำหนด (follow-up letters for late recipients)."""
-    from letters.build import parse_formats
-    from letters.followup import remind as run_remind
-
-    result = run_remind(
+    result = commands.remind(
         directive,
         config_path,
         register=register_file,
         on=on,
         days=days,
         out=out,
-        formats=parse_formats(formats),
+        formats=formats,
         progress=_progress(),
+        yes=yes,
+        again=again,
+        environ=os.environ,
     )
-    if result.built is None:
-        click.echo("ไม่มีผู้รับที่เกินกำหนด (nobody is late): ไม่ต้องออกหนังสือติดตาม")
-        return
-    click.echo(result.built.summary())
+    click.echo(result.summary())
 
 
 @cli.group(invoke_without_command=True)
 @CONFIG_OPTION
 @REGISTER_OPTION
-@click.option("--year", type=int, default=None, help="ปี พ.ศ. หรือ ค.ศ. (year).")
+@click.option("--year", type=YEAR, default=None, help="ปี พ.ศ. หรือ ค.ศ. (year).")
 @click.pass_context
 def register(
     ctx: click.Context, config_path: Path | None, register_file: Path | None, year: int | None
@@ -283,9 +355,7 @@ def register(
     """ทะเบียนหนังสือส่ง (the outgoing register, form ๑๔)."""
     ctx.obj = (config_path, register_file, year)
     if ctx.invoked_subcommand is None:
-        from letters.register import show_register
-
-        click.echo(show_register(config_path, register_file, year))
+        click.echo(commands.show_register(config_path, register_file, year))
 
 
 @register.command("export")
@@ -293,13 +363,25 @@ def register(
     "--format", "fmt", type=click.Choice(["csv", "xlsx", "pdf"]), default="pdf", show_default=True
 )
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@CONFIG_OPTION
+@REGISTER_OPTION
+@click.option("--year", type=YEAR, default=None, help="ปี พ.ศ. หรือ ค.ศ. (year).")
 @click.pass_context
-def register_export(ctx: click.Context, fmt: str, out: Path | None) -> None:
+def register_export(
+    ctx: click.Context,
+    fmt: str,
+    out: Path | None,
+    config_path: Path | None,
+    register_file: Path | None,
+    year: int | None,
+) -> None:
     """ทะเบียนสำหรับพิมพ์ (export for printing): csv, xlsx, pdf."""
-    from letters.register import export_register
-
-    config_path, register_file, year = ctx.obj
-    written = export_register(config_path, register_file, year, fmt, out)
+    # --config, --register and --year may come before ``export`` or after it.
+    before = ctx.obj
+    config_path = config_path or before[0]
+    register_file = register_file or before[1]
+    year = year if year is not None else before[2]
+    written = commands.export_register(config_path, register_file, year, fmt, out)
     click.echo(f"เขียนแล้ว (written): {written}")
 
 
@@ -315,6 +397,13 @@ def register_export(ctx: click.Context, fmt: str, out: Path | None) -> None:
 )
 @click.option("--yes", is_flag=True, help="ส่งจริง (send); ไม่ใส่ = แสดงรายการที่จะส่ง (dry run).")
 @click.option("--resend", multiple=True, metavar="CODE", help="ส่งซ้ำให้ผู้รับรหัสนี้โดยตั้งใจ.")
+@click.option(
+    "--remind",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="หนังสือติดตามชุดที่ N (follow-up set N, from letters remind).",
+)
 @click.pass_context
 def send(
     ctx: click.Context,
@@ -324,11 +413,10 @@ def send(
     out: Path | None,
     yes: bool,
     resend: tuple[str, ...],
+    remind: int | None,
 ) -> None:
     """ส่งชุดเอกสารทางอีเมลถึงผู้รับทุกราย ครั้งละหนึ่งฉบับ (e-mail every bundle once)."""
-    from letters.dispatch import send_directive
-
-    result = send_directive(
+    result = commands.send(
         directive,
         config_path,
         register=register_file,
@@ -337,6 +425,7 @@ def send(
         resend=resend,
         environ=os.environ,
         progress=_progress(),
+        remind=remind,
     )
     click.echo(result.text)
     ctx.exit(result.exit_code)
@@ -354,6 +443,13 @@ def send(
 @click.option(
     "--labels", is_flag=True, help="จ่าหน้าแบบสติกเกอร์ A4 แทนซอง DL (labels, not envelopes)."
 )
+@click.option(
+    "--remind",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="หนังสือติดตามชุดที่ N (follow-up set N, from letters remind).",
+)
 def print_command(
     directive: Path,
     config_path: Path | None,
@@ -364,12 +460,11 @@ def print_command(
     duplex: bool,
     file_only: bool,
     labels: bool,
+    remind: int | None,
 ) -> None:
     """พิมพ์ชุดเอกสารทุกรายครั้งละหนึ่งชุด หรือเขียนไฟล์สำหรับพิมพ์ (print every bundle once)."""
-    from letters.printing import print_directive
-
     click.echo(
-        print_directive(
+        commands.print_bundles(
             directive,
             config_path,
             register=register_file,
@@ -380,15 +475,79 @@ def print_command(
             file_only=file_only,
             style="labels" if labels else "dl",
             progress=_progress(),
+            remind=remind,
         )
     )
 
 
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--province",
+    required=True,
+    metavar="NAME_OR_CODE",
+    help="จังหวัด: ชื่อหรือรหัส ๒ หลัก เช่น อุดรธานี หรือ 41 (province).",
+)
+def init(folder: Path, province: str) -> None:
+    """สร้างโฟลเดอร์สำนักงานใหม่: config.yaml ทุกอำเภอ ตัวอย่างหนังสือ (a new office folder)."""
+    click.echo(commands.init(folder, province, dt.date.today()))
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("--province", default=None, metavar="NAME_OR_CODE", help="เฉพาะจังหวัดนี้ (province).")
+def directory(query: str | None, province: str | None) -> None:
+    """ค้นรหัส ชื่อ และตำแหน่งผู้รับของอำเภอ/เขต (look up district offices)."""
+    click.echo(commands.directory(query, province))
+
+
+@cli.command()
+@click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
+@CONFIG_OPTION
+@click.option(
+    "--trust",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="ใบรับรอง CA ที่เชื่อถือ (a trusted root certificate, PEM or DER); repeatable.",
+)
+@click.pass_context
+def verify(
+    ctx: click.Context, pdf: Path, config_path: Path | None, trust: tuple[Path, ...]
+) -> None:
+    """ตรวจลายมือชื่อดิจิทัลของหนังสือ PDF (verify a signed letter): ผู้ลงนาม เวลา ความครบถ้วน."""
+    result = commands.verify(pdf, config_path, trust)
+    click.echo(result.text)
+    ctx.exit(result.exit_code)
+
+
+@cli.group()
+def export() -> None:
+    """ส่งออกหนังสือที่สร้างแล้วให้ระบบอื่น (export a built letter for other systems)."""
+
+
+@export.command("ecms")
+@click.argument("directive", type=DIRECTIVE)
+@CONFIG_OPTION
+@REGISTER_OPTION
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="โฟลเดอร์ที่สร้างไว้ (default: the last build the register knows).",
+)
+def export_ecms(
+    directive: Path, config_path: Path | None, register_file: Path | None, out: Path | None
+) -> None:
+    """ไฟล์แลกเปลี่ยนระบบสารบรรณอิเล็กทรอนิกส์ (e-saraban ECMS XML), หนึ่งไฟล์ต่อผู้รับ."""
+    result = commands.export_ecms(directive, config_path, register=register_file, out=out)
+    for warning in result.warnings:
+        click.secho(warning, err=True, fg="yellow")
+    click.echo(result.text)
+
+
 def _progress() -> Callable[[int, int, str], None] | None:
     """A progress bar on a terminal for long runs; nothing when the output is a file or a pipe."""
-    from letters.build import progress_bar
-
-    return progress_bar(sys.stderr)
+    return commands.progress_bar(sys.stderr)
 
 
 def main() -> None:

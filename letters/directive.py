@@ -11,28 +11,46 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from letters import source
-from letters.check import SECRECIES as SECRECIES
-from letters.check import SPEEDS as SPEEDS
-from letters.check import Known, References, describe, directive_problems
+from letters import source, thai
 from letters.config import (
     Group,
     Limits,
     Member,
     OfficeConfig,
     Signer,
+    Text,
     Unit,
     find_config,
     load_config,
 )
 from letters.enclosure import Enclosure as Enclosure
 from letters.errors import InputError, Problem
+from letters.rules import (
+    Known,
+    References,
+    date_notes,
+    directive_problems,
+    placeholder_problems,
+    said_once,
+)
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Speed = Literal["ปกติ", "ด่วน", "ด่วนมาก", "ด่วนที่สุด"]
+Secrecy = Literal["ปกติ", "ลับ", "ลับมาก", "ลับที่สุด"]
+SPEEDS: tuple[str, ...] = get_args(Speed)
+SECRECIES: tuple[str, ...] = get_args(Secrecy)
+
+
+def _typed_day(value: Any) -> Any:
+    """A date as the clerk typed it (``letters.thai.typed_date``: ISO, a พ.ศ. year, Thai
+    digits, the long Thai form); anything but text is left to pydantic's date."""
+    return thai.typed_date(value).day if isinstance(value, str) else value
+
+
+TypedDay = Annotated[dt.date, BeforeValidator(_typed_day)]
 
 
 class _Model(BaseModel):
@@ -64,16 +82,16 @@ class Paragraph(_Model):
 
 
 class FollowUp(_Model):
-    due: dt.date
+    due: TypedDay
     tasks: list[Text] = Field(min_length=1)
 
 
 class Directive(_Model):
     kind: Literal["external", "circular"]
     number: Text = "auto"
-    date: dt.date
-    speed: Literal["ปกติ", "ด่วน", "ด่วนมาก", "ด่วนที่สุด"] = "ปกติ"
-    secrecy: Literal["ปกติ", "ลับ", "ลับมาก", "ลับที่สุด"] = "ปกติ"
+    date: TypedDay
+    speed: Speed = "ปกติ"
+    secrecy: Secrecy = "ปกติ"
     subject: Text
     to: To
     references: list[Text] = Field(default_factory=list)
@@ -103,6 +121,9 @@ class Letter:
     signer: Signer
     unit: Unit
     enclosures: tuple[Enclosure, ...]
+    # What the clerk should know of how the directive was read (a date read as พ.ศ., a date
+    # more than a year from today): ``letters check`` and ``letters build`` print them.
+    notes: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -141,11 +162,11 @@ def load_letter(path: Path, config_path: Path | None = None) -> Letter:
         problems += exc.problems
     if directive_src is None:
         raise InputError(problems)
-    typed = directive_problems(directive_src)
-    problems += typed
+    texts = directive_problems(directive_src)
     directive, found = directive_src.validate(Directive)
-    # A date that cannot be read is said once, by directive_problems.
-    problems += [p for p in found if p.field not in {t.field for t in typed}]
+    # A field whose text has no place in a letter (a control character) is said once.
+    problems += texts + [p for p in found if p.field not in {t.field for t in texts}]
+    problems = said_once(placeholder_problems(directive_src), problems)
     if config is not None:
         cfg = config.model
         known = Known(
@@ -174,22 +195,37 @@ def load_letter(path: Path, config_path: Path | None = None) -> Letter:
         signer=config.model.signers[refs.signer],
         unit=config.model.units[refs.unit],
         enclosures=tuple(refs.enclosures),
+        notes=tuple(date_notes(directive_src)),
     )
 
 
 def summary(letter: Letter) -> str:
     """What ``letters check`` prints: enough for the clerk to recognise the letter."""
     d = letter.directive
-    return describe(
-        kind=d.kind,
-        number=d.number,
-        date=d.date,
-        subject=d.subject,
-        recipients=len(letter.recipients),
-        address=d.to.address,
-        collective=letter.group.collective,
-        enclosures=letter.enclosures,
-        signer=letter.signer.name,
-        follow_up=None if d.follow_up is None else (len(d.follow_up.tasks), d.follow_up.due),
-        notes=letter.source.notes,
-    )
+    kind = "หนังสือเวียน (circular)" if d.kind == "circular" else "หนังสือภายนอก (external)"
+    number = "อัตโนมัติจากทะเบียนส่ง (auto)" if d.auto_number else thai.thai_digits(d.number)
+    addressed = letter.group.collective if d.to.address == "collective" else "ถึงแต่ละราย"
+    lines = [
+        f"ชนิด (kind): {kind}",
+        f"เลขที่ (number): {number}",
+        f"ลงวันที่ (date): {thai.thai_date(d.date)}",
+        f"เรื่อง (subject): {d.subject}",
+        f"ผู้รับ (recipients): {thai.thai_number(len(letter.recipients))} ราย ({addressed})",
+        f"สิ่งที่ส่งมาด้วย (enclosures): {thai.thai_number(len(letter.enclosures))} รายการ",
+    ]
+    for i, enc in enumerate(letter.enclosures, 1):
+        pages = thai.thai_digits(f"{enc.file.pages} หน้า") if enc.file.kind == "pdf" else "ภาพ"
+        lines.append(f"  {thai.item_number(i)} {enc.title} ({enc.file.kind.upper()}, {pages})")
+    lines.append(f"ผู้ลงนาม (signer): {letter.signer.name}")
+    if d.follow_up is not None:
+        tasks, due = thai.thai_number(len(d.follow_up.tasks)), thai.thai_date(d.follow_up.due)
+        lines.append(f"ติดตามผล (follow-up): {tasks} งาน ภายใน {due}")
+    lines.extend(letter.notes)
+    without = [m for m in letter.recipients if not m.email]
+    if without:
+        lines.append(
+            f"หมายเหตุ (note): ผู้รับ {thai.thai_number(len(without))} รายไม่มีอีเมล (no e-mail address); "
+            "ส่งทางอีเมลไม่ได้จนกว่าจะใส่ email ใน config.yaml, พิมพ์ส่งได้ (letters print):"
+        )
+        lines.extend(f"  {m.code} {m.name}" for m in without)
+    return "\n".join(lines)

@@ -69,3 +69,8 @@ class RegisterError(LettersError):
 
 class DispatchError(LettersError):
     """Sending or printing failed."""
+
+
+class SigningError(LettersError):
+    """A letter cannot be signed or its signature read: the certificate file, its password,
+    its validity, the time-stamp server, or a file that is not a signed PDF."""

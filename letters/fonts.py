@@ -12,6 +12,9 @@ metrics. 16 pt of that file is Sarabun at 16 x 0.653 = 10.45 pt; every size of e
 document (letter, DOCX, reply form, checklist, register, envelopes) is then one scale, and
 every width measured from the file (DOCX tab stops, XLSX columns) is right by itself.
 
+Text widths are measured one way (``Metrics``, ``text_width``): the sum of the advance widths
+in the font file, as fontTools reads them (kerning left out).
+
 The resized files are made once from the installed Sarabun and kept in the user's cache
 folder (``LETTERS_CACHE_DIR``, else ``$XDG_CACHE_HOME/letters``, else ``~/.cache/letters``).
 Nothing is taken from the system: the machine may have no Thai font at all.
@@ -23,7 +26,9 @@ import hashlib
 import os
 import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from letters.resources import resource_dir
@@ -198,3 +203,54 @@ def rename_font(font: object, family: str) -> None:
         elif record.nameID == 3:
             unique = f"{postscript};letters"
             table.setName(unique, 3, record.platformID, record.platEncID, record.langID)
+
+
+class Metrics:
+    """Advance widths and line metrics of one font file: enough to place tab stops, indents,
+    lines and spreadsheet columns where the text needs them."""
+
+    def __init__(self, path: Path) -> None:
+        from fontTools.ttLib import TTFont
+
+        font = TTFont(path, lazy=True)
+        self.units = int(font["head"].unitsPerEm)
+        self.cmap: dict[int, str] = font.getBestCmap() or {}
+        hmtx = font["hmtx"]
+        self.advance = {name: int(hmtx[name][0]) for name in set(self.cmap.values())}
+        self.missing = int(hmtx[font.getGlyphOrder()[0]][0])
+        # Ascent and descent in em, as the PDF's layout (HarfBuzz) reads them: the typographic
+        # ones when the font asks for them, else hhea's, else the Windows ones.
+        hhea, os2 = font["hhea"], font["OS/2"]
+        if os2.fsSelection & 1 << 7:
+            ascent, descent = os2.sTypoAscender, -os2.sTypoDescender
+        elif hhea.ascent or hhea.descent:
+            ascent, descent = hhea.ascent, -hhea.descent
+        else:
+            ascent, descent = os2.usWinAscent, os2.usWinDescent
+        self.ascent, self.descent = int(ascent) / self.units, int(descent) / self.units
+        font.close()
+
+    def width(self, text: str, size_pt: float) -> float:
+        """The width of one line of ``text`` at ``size_pt``, in points: a character the font
+        lacks counts as its missing-glyph box, unless it is a mark or a format character."""
+        units = 0
+        for ch in text:
+            glyph = self.cmap.get(ord(ch))
+            if glyph is not None:
+                units += self.advance[glyph]
+            elif unicodedata.category(ch) not in ("Mn", "Cf"):
+                units += self.missing
+        return units * size_pt / self.units
+
+
+@lru_cache(maxsize=8)
+def metrics(path: Path) -> Metrics:
+    """The ``Metrics`` of the font file at ``path``, read once."""
+    return Metrics(path)
+
+
+def text_width(text: str, size_pt: float, path: Path) -> float:
+    """The width in points of ``text`` set at ``size_pt`` in the font file at ``path``; of
+    several lines, the widest."""
+    measure = metrics(path)
+    return max(measure.width(line, size_pt) for line in text.split("\n"))

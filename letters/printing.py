@@ -13,6 +13,9 @@ clerk who prints by hand; with ``duplex`` every bundle starts on a new sheet. ``
 renders the envelopes (DL, 110 x 220 mm) or A4 label sheets with each district's postal
 address and the sender, from ``templates/address-sheet.html.j2``.
 
+``print_built`` and ``write_print_files`` do these for the bundles of a build
+(``letters.manifest.Built``): ``letters print`` and ``letters print --file-only``.
+
 Collaborators at the edge are parameters: the command runner, the register's callback.
 """
 
@@ -30,12 +33,14 @@ from typing import TYPE_CHECKING, Literal
 
 from letters import thai
 from letters.config import Member
-from letters.dispatch import pending
 from letters.errors import DispatchError, OutputError
+from letters.manifest import pending
 
 if TYPE_CHECKING:
     from letters.directive import Letter
     from letters.fonts import FontSet
+    from letters.manifest import Built
+    from letters.register import Register
 
 Runner = Callable[[list[str]], "subprocess.CompletedProcess[str]"]
 AddressStyle = Literal["dl", "labels"]
@@ -370,75 +375,75 @@ def address_sheet(
 # -- letters print ----------------------------------------------------------------------------
 
 
-def print_directive(
-    directive: Path,
-    config: Path | None = None,
+def jobs_of(letter: Letter, built: Built) -> list[PrintJob]:
+    """Each recipient's bundle of the build, in the recipients' order of the manifest."""
+    members = {m.code: m for m in letter.recipients}
+    return [
+        PrintJob(code, members[code].name, bundle.path)
+        for code, bundle in built.bundles.items()
+        if code in members
+    ]
+
+
+def print_built(
+    letter: Letter,
+    built: Built,
+    register: Register,
+    directive_id: str,
     *,
-    register: Path | None = None,
-    out: Path | None = None,
     printer: str | None = None,
     copies: int = 1,
     duplex: bool = False,
-    file_only: bool = False,
-    style: AddressStyle = "dl",
     run: Runner = run_lp,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> str:
-    """``letters print``: each bundle of the last build to a CUPS queue, once, recorded; or
-    (``file_only``) one print file and an address sheet in ``<build>/print/``."""
+    """Each bundle of ``built`` to the CUPS queue ``printer`` (else config.yaml's
+    ``dispatch.printer``, else the default queue), once, recorded in ``register``."""
     import datetime as dt
 
-    from letters.build import register_path
-    from letters.directive import load_letter
-    from letters.dispatch import built_for
-    from letters.fonts import letter_fonts
-    from letters.register import PRINT, Register
+    from letters.register import PRINT
 
-    letter = load_letter(directive, config)
-    with Register(register_path(letter.config, register), create=False) as reg:
-        did = reg.identity(letter.path)
-        built = built_for(reg, letter, directive, out)
-        folder = built.folder
-        members = {m.code: m for m in letter.recipients}
-        jobs = [
-            PrintJob(code, members[code].name, path)
-            for code, (path, _sha, _number) in built.bundles.items()
-            if code in members
-        ]
-        if file_only:
-            target = print_file(jobs, duplex=duplex, out=folder / "print" / "bundles.pdf")
-            numbers = {code: number for code, (_p, _s, number) in built.bundles.items()}
-            sheet = address_sheet(
-                letter,
-                [members[job.code] for job in jobs],
-                style=style,
-                fonts=letter_fonts(letter.config.folder),
-                numbers=numbers,
-            )
-            name = "envelopes.pdf" if style == "dl" else "labels.pdf"
-            _write_atomically(folder / "print" / name, sheet)
-            return (
-                f"เขียนแล้ว (written): {target} ({len(jobs)} ชุด)\n"
-                f"ที่อยู่ (addresses): {folder / 'print' / name}"
-            )
-        already = reg.sent(did, PRINT)
+    jobs = jobs_of(letter, built)
+    already = register.sent(directive_id, PRINT)
 
-        def record(code: str, job: str | None) -> None:
-            reg.record_action(did, code, PRINT, dt.datetime.now(), message_id=job)
+    def record(code: str, job: str | None) -> None:
+        register.record_action(directive_id, code, PRINT, dt.datetime.now(), message_id=job)
 
-        queue = printer or letter.config.model.dispatch.printer
-        printed = print_bundles(
-            jobs,
-            printer=queue,
-            copies=copies,
-            duplex=duplex,
-            run=run,
-            already_printed=already,
-            on_printed=record,
-            progress=progress,
-        )
+    printed = print_bundles(
+        jobs,
+        printer=printer or letter.config.model.dispatch.printer,
+        copies=copies,
+        duplex=duplex,
+        run=run,
+        already_printed=already,
+        on_printed=record,
+        progress=progress,
+    )
     skipped = sum(1 for job in jobs if job.code in already)
     return (
         f"ส่งเข้าเครื่องพิมพ์แล้ว (printed) {len(printed)} ชุด, "
         f"ข้ามเพราะพิมพ์ไปแล้ว (already printed) {skipped} ชุด"
     )
+
+
+def write_print_files(
+    letter: Letter, built: Built, *, duplex: bool = False, style: AddressStyle = "dl"
+) -> str:
+    """``letters print --file-only``: one print file of every bundle and the address sheet
+    (``envelopes.pdf`` or ``labels.pdf``) in ``<build>/print/``; says what it wrote."""
+    from letters.fonts import letter_fonts
+
+    jobs = jobs_of(letter, built)
+    folder = built.folder / "print"
+    target = print_file(jobs, duplex=duplex, out=folder / "bundles.pdf")
+    members = {m.code: m for m in letter.recipients}
+    sheet = address_sheet(
+        letter,
+        [members[job.code] for job in jobs],
+        style=style,
+        fonts=letter_fonts(letter.config.folder),
+        numbers={code: bundle.number for code, bundle in built.bundles.items()},
+    )
+    name = "envelopes.pdf" if style == "dl" else "labels.pdf"
+    _write_atomically(folder / name, sheet)
+    return f"เขียนแล้ว (written): {target} ({len(jobs)} ชุด)\nที่อยู่ (addresses): {folder / name}"

@@ -30,17 +30,16 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import Markup
 
-from letters import thai
-from letters.config import Layout
+from letters import archive, textlayer, thai
+from letters.config import Layout, PdfSettings
 from letters.content import Copy, Run
 from letters.fonts import FAMILY, FontSet
+from letters.page import CM as CM  # bundle.py's
+from letters.page import PageGeometry
 from letters.resources import resource_dir
 
 if TYPE_CHECKING:
     from letters.directive import Letter
-
-CM = 72 / 2.54  # points per centimetre
-_LABEL_GAP_EM = 0.55  # two spaces of TH Sarabun between a label and its text
 
 
 _CSS_ESCAPED = frozenset("\\\"'<>&")
@@ -114,6 +113,10 @@ class DeclaredFiles:
 
 
 def template_environment() -> jinja2.Environment:
+    """The templates of every document the tool lays out with WeasyPrint; installs the text
+    layer (``letters.textlayer``) that all of them are written with."""
+    textlayer.install()
+    archive.install()
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(resource_dir("templates")),
         autoescape=True,
@@ -123,6 +126,29 @@ def template_environment() -> jinja2.Environment:
     )
     env.filters["cssstring"] = css_string
     return env
+
+
+@dataclass(frozen=True)
+class Output:
+    """How a document is written (config.yaml's ``pdf:``, see ``letters.config.PdfSettings``):
+    ``text_layer``: each line carries its text as typeset (``letters.textlayer``);
+    ``archive``: PDF/A-3b (XMP metadata, sRGB output intent, fonts embedded);
+    ``tagged``: a structure tree in reading order, ``/Lang``, decorations as artifacts."""
+
+    text_layer: bool = True
+    archive: bool = False
+    tagged: bool = False
+
+    @classmethod
+    def of(cls, settings: PdfSettings | None) -> Output:
+        """The output of a letter or reply form: everything ``settings`` turns on."""
+        settings = settings or PdfSettings()
+        return cls(settings.text_layer, settings.archive, settings.tagged)
+
+    def piece(self) -> Output:
+        """The output of a piece drawn over a document (an addressee, catch-words): its text
+        layer only; the document it is drawn on is the archive and has the tags."""
+        return Output(self.text_layer)
 
 
 @dataclass(frozen=True)
@@ -143,10 +169,11 @@ class PdfRenderer:
         author: str,
         keep_whole: list[str],
         url_fetcher: DeclaredFiles | None = None,
+        pdf: PdfSettings | None = None,
     ) -> None:
         """``url_fetcher``: the files the letter's documents may show (``DeclaredFiles``,
         made by the build from the letter); by default the fonts and the emblem and signature
-        of the copy being rendered."""
+        of the copy being rendered. ``pdf``: config.yaml's ``pdf:`` (all on by default)."""
         from weasyprint.text.fonts import FontConfiguration
 
         from letters import justify
@@ -157,11 +184,14 @@ class PdfRenderer:
         self.url_fetcher = url_fetcher
         self.author = author
         self.keep_whole = keep_whole
+        self.output = Output.of(pdf)
         self.font_config = FontConfiguration()
         environment = template_environment()
         self.template = environment.get_template("letter.html.j2")
         self.overlay = environment.get_template("catchwords.html.j2")
-        self.overprinter = Overprinter(fonts, self.font_config, url_fetcher=url_fetcher)
+        self.overprinter = Overprinter(
+            fonts, self.font_config, url_fetcher=url_fetcher, output=self.output.piece()
+        )
         self._base = str(resource_dir("templates"))
         # The catch-words of recent letters, alone on their pages: (words, pages, date) -> PDF.
         self._overlays: dict[tuple[object, ...], bytes] = {}
@@ -177,7 +207,6 @@ class PdfRenderer:
         """The letter's HTML; ``catchwords``: the catch-word at the foot of each page
         (1-based) but the last (the renderer itself draws them over the pages: see
         ``_written``)."""
-        layout = self.layout
         emblem = copy.emblem.as_uri() if copy.emblem and copy.emblem.is_file() else None
         return self.template.render(
             c=copy,
@@ -186,8 +215,6 @@ class PdfRenderer:
             emblem=emblem,
             signature=copy.signature.as_uri() if copy.signature else None,
             number_blank=copy.number.endswith(("/", "/ว")),
-            garuda_pull_cm=round(layout.margin_top_cm - layout.garuda_top_cm, 4),
-            label_gap_em=_LABEL_GAP_EM,
             blank_fill=blank_addressee,
             **self._pages(catchwords),
         )
@@ -197,22 +224,18 @@ class PdfRenderer:
         return self.overlay.render(**{**self._pages(catchwords), "overlay_pages": pages})
 
     def _pages(self, catchwords: dict[int, str]) -> dict[str, Any]:
-        """What templates/letter-page.css.j2 needs: fonts, margins, page number, catch-words."""
+        """What templates/letter-page.css.j2 needs: fonts, page geometry (margins, page
+        number), catch-words."""
         layout = self.layout
         before, _, after = layout.page_number.partition("{n}")
-        # The page number's glyph top stands page_number_top_cm from the paper's edge.
-        half_leading = (layout.line_pitch_pt - layout.font_size_pt) / 2
         return {
             "L": layout,
+            "page": PageGeometry(layout),  # every measure the DOCX places too
             "fonts": self.fonts.faces,
             "family": FAMILY,
             "page_number_before": css_string(thai.thai_digits(before)),
             "page_number_after": css_string(thai.thai_digits(after)),
-            "page_number_pad_pt": round(layout.page_number_top_cm * CM - half_leading - 3, 2),
             "catchwords": catchwords,
-            # The text block ends the format's bottom margin and one line above the paper's
-            # edge: its last line is the catch-word's.
-            "foot_pt": round(layout.margin_bottom_cm * CM + layout.line_pitch_pt, 3),
             "overlay_pages": 0,
         }
 
@@ -223,7 +246,7 @@ class PdfRenderer:
         if whole:
             return self.render_whole(copy, created)
         key = (copy.form_key(), created)
-        made = self.overprinter.print(
+        made = self.overprinter.draw_on_form(
             key,
             copy.addressee,
             created,
@@ -251,7 +274,7 @@ class PdfRenderer:
         """The laid-out letter as PDF, with its catch-words drawn over its pages: they have a
         line of their own at the foot of every page and move no text, so the letter is laid
         out once, and the catch-words, known from that layout, alone on pages of its own."""
-        pdf = write_pdf(document, created)
+        pdf = write_pdf(document, created, self.output)
         if not words:
             return pdf
         key = (words, len(document.pages), created)
@@ -264,10 +287,10 @@ class PdfRenderer:
             fetcher = self.url_fetcher or DeclaredFiles.of_fonts(self.fonts)
             html = HTML(string=source, base_url=self._base, url_fetcher=fetcher)
             pages = html.render(font_config=self.font_config)
-            over = self._overlays[key] = write_pdf(pages, created)
+            over = self._overlays[key] = write_pdf(pages, created, self.output.piece())
             while len(self._overlays) > 4:
                 del self._overlays[next(iter(self._overlays))]
-        return compose_pages(pdf, over, "Catch")
+        return compose_pages(pdf, over, "Catch", artifact=self.output.tagged)
 
     def _laid_out(
         self, copy: Copy, created: dt.date, *, blank: bool
@@ -345,12 +368,12 @@ def _close(a: float, b: float) -> bool:
 
 class Overprinter:
     """Copies of a document that differ in one place only: a few forms kept, each copy's
-    words laid out alone and drawn over its form (``compose``).
+    words laid out alone and drawn over its form (``compose``), in the place the form's
+    content marks for them (``letters.textlayer.SLOT``): read there, in order.
 
-    ``print(key, runs, created, make)``: ``key`` names everything printed but the words,
-    ``make`` lays out the form of the copy being printed (its words unprinted). A form is made
-    for the first copy of a key and for each new number of lines the words take; at most
-    ``keep`` keys are kept, the most recently used. None means: render this copy whole.
+    A form is made for the first copy of a key and for each new number of lines the words
+    take; at most ``keep`` keys are kept, the most recently used. ``output``: how the words
+    are written (``Output.piece``).
     """
 
     def __init__(
@@ -360,8 +383,10 @@ class Overprinter:
         *,
         keep: int = 4,
         url_fetcher: DeclaredFiles | None = None,
+        output: Output | None = None,
     ) -> None:
         self.fonts = fonts
+        self.output = output or Output()
         self.font_config = font_config
         self.url_fetcher = url_fetcher or DeclaredFiles.of_fonts(fonts)
         self.keep = keep
@@ -369,13 +394,28 @@ class Overprinter:
         self._base = str(resource_dir("templates"))
         self._forms: OrderedDict[Hashable, list[Form]] = OrderedDict()
 
-    def print(
+    def draw_on_form(
         self,
         key: Hashable,
         runs: Sequence[Run],
         created: dt.date,
         make: Callable[[], Form | None],
     ) -> tuple[bytes, Form] | None:
+        """The copy whose own words are ``runs``: its form (made by ``make``, or kept from an
+        earlier copy of ``key``, which names everything printed but the words) with the words
+        drawn over it; the PDF and the form used.
+
+        None when the copy cannot be overprinted and must be laid out whole; its pages are
+        the same either way. That is when:
+
+        - ``make`` gives no form: the document has no place for the words, or it spans pages;
+        - the words laid out alone do not fit the place: wider than it (an unbreakable name),
+          more than a page, or not starting on its first line (both checks, before and after
+          the place of a kept form is chosen);
+        - a new form made for a new height of the words puts them elsewhere than the first
+          form did, or the words take another height in it than laid out alone (the form's
+          layout and the words' disagree: trust neither).
+        """
         forms = self._forms.get(key)
         if forms is None:
             first = make()
@@ -407,7 +447,8 @@ class Overprinter:
             forms.append(form)
         if not fill.fits:
             return None
-        return compose(form.pdf, write_pdf(fill.document, created), form.slot.page), form
+        words = write_pdf(fill.document, created, self.output)
+        return compose(form.pdf, words, form.slot.page), form
 
     def _remember(self, key: Hashable, forms: list[Form]) -> None:
         self._forms[key] = forms
@@ -435,20 +476,21 @@ def compose(form: bytes, fill: bytes, page: int) -> bytes:
     import pikepdf
 
     with pikepdf.open(io.BytesIO(form)) as pdf, pikepdf.open(io.BytesIO(fill)) as over:
-        _draw_over(pdf, pdf.pages[page], over.pages[0])
+        _draw_over(pdf, pdf.pages[page], over.pages[0], textlayer.SLOT, at_slot=True)
         return saved(pdf)
 
 
-def compose_pages(base: bytes, over: bytes, name: str = "Fill") -> bytes:
+def compose_pages(base: bytes, over: bytes, name: str = "Fill", *, artifact: bool = False) -> bytes:
     """Every page of ``base`` with the page of ``over`` of the same number drawn over it
-    (as an XObject named ``name`` and a number)."""
+    (as an XObject named ``name`` and a number); ``artifact``: marked as a pagination
+    artifact (catch-words: not part of a tagged document's structure)."""
     import pikepdf
 
     with pikepdf.open(io.BytesIO(base)) as pdf, pikepdf.open(io.BytesIO(over)) as top:
         if len(pdf.pages) != len(top.pages):
             raise ValueError(f"{len(top.pages)} pages to draw over {len(pdf.pages)}")
         for page, drawn in zip(pdf.pages, top.pages, strict=True):
-            _draw_over(pdf, page, drawn, name)
+            _draw_over(pdf, page, drawn, name, artifact=artifact)
         return saved(pdf)
 
 
@@ -468,10 +510,21 @@ def join(documents: Sequence[bytes]) -> bytes:
                 other.close()
 
 
-def _draw_over(pdf: Any, page: Any, drawn: Any, prefix: str = "Fill") -> None:
+def _draw_over(
+    pdf: Any,
+    page: Any,
+    drawn: Any,
+    prefix: str = "Fill",
+    *,
+    at_slot: bool = False,
+    artifact: bool = False,
+) -> None:
     """``drawn`` (a page of another PDF) as a form XObject drawn after ``page``'s own
     content, which is wrapped in q/Q and copied as it is: nothing of it is decoded or
-    compressed again. The page gets resources of its own (WeasyPrint's pages share theirs)."""
+    compressed again. ``at_slot``: drawn where the page's content already draws the XObject
+    ``prefix`` (``letters.textlayer.SLOT``, the place of an unprinted slot), in reading
+    order, and the content is not touched at all. The page gets resources of its own
+    (WeasyPrint's pages share theirs)."""
     import pikepdf
 
     xobject = pdf.copy_foreign(drawn.as_form_xobject())
@@ -480,20 +533,38 @@ def _draw_over(pdf: Any, page: Any, drawn: Any, prefix: str = "Fill") -> None:
     xobjects = pikepdf.Dictionary(
         {str(k): v for k, v in resources.get("/XObject", pikepdf.Dictionary()).items()}
     )
-    name = next(
-        f"/{prefix}{i}" for i in range(len(xobjects) + 1) if f"/{prefix}{i}" not in xobjects
-    )
+    if at_slot:
+        name = f"/{prefix}"
+    else:
+        name = next(
+            f"/{prefix}{i}" for i in range(len(xobjects) + 1) if f"/{prefix}{i}" not in xobjects
+        )
     xobjects[name] = xobject
     resources["/XObject"] = xobjects
     page.obj["/Resources"] = resources
+    if at_slot:
+        return
     page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
-    page.contents_add(pikepdf.Stream(pdf, b"Q\nq\n" + name.encode() + b" Do\nQ\n"))
+    draw = b"q\n" + name.encode() + b" Do\nQ\n"
+    if artifact:
+        draw = b"/Artifact <</Type /Pagination>> BDC\n" + draw + b"EMC\n"
+    page.contents_add(pikepdf.Stream(pdf, b"Q\n" + draw))
 
 
 def saved(pdf: Any, min_version: str = "") -> bytes:
-    """A pikepdf document's bytes: equal documents, equal bytes (no random file ID)."""
+    """A pikepdf document's bytes: equal documents, equal bytes (no random file ID). Its
+    objects are packed in object streams anew (faster to write, and smaller, than keeping
+    the streams of the pieces it was made from)."""
+    import pikepdf
+
     out = io.BytesIO()
-    pdf.save(out, deterministic_id=True, fix_metadata_version=False, min_version=min_version)
+    pdf.save(
+        out,
+        deterministic_id=True,
+        fix_metadata_version=False,
+        min_version=min_version,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+    )
     return out.getvalue()
 
 
@@ -563,14 +634,22 @@ def _content_right(line: Any) -> float:
     return right
 
 
-def write_pdf(document: Any, created: dt.date) -> bytes:
-    """PDF bytes that depend only on the letter (font subsets dated by the letter, not now)."""
+def write_pdf(document: Any, created: dt.date, output: Output | None = None) -> bytes:
+    """PDF bytes that depend only on the letter (font subsets dated by the letter, not now),
+    written as ``output`` says (by default: the text layer alone)."""
+    output = output or Output()
+    options: dict[str, Any] = {}
+    if output.archive:
+        options.update(pdf_variant="pdf/a-3b")
+    if output.tagged:
+        options.update(pdf_tags=True)
     stamp = int(dt.datetime.combine(created, dt.time(), dt.UTC).timestamp())
     previous = os.environ.get("SOURCE_DATE_EPOCH")
     # fontTools writes the subset's creation time from SOURCE_DATE_EPOCH when it is set.
     os.environ["SOURCE_DATE_EPOCH"] = str(max(stamp, 0))
     try:
-        pdf: bytes = document.write_pdf()
+        with textlayer.text_layer(output.text_layer):
+            pdf: bytes = document.write_pdf(**options)
     finally:
         if previous is None:
             del os.environ["SOURCE_DATE_EPOCH"]

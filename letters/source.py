@@ -2,8 +2,7 @@
 
 Scalars are kept as the text the clerk typed (``code: 4301`` and ``code: "4301"`` are the
 same), so the models decide what a value means and every problem can name its line.
-pydantic is imported only when a model validates: ``letters check`` of a correct directive
-never needs it (see letters.check).
+pydantic is imported only when a model validates.
 """
 
 from __future__ import annotations
@@ -66,8 +65,6 @@ class Source:
     data: Any
     values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
-    # What the clerk should know of how a value was read (a พ.ศ. year), and warnings.
-    notes: list[str] = field(default_factory=list)
 
     def where(self, loc: Sequence[str | int], *, key: bool = False) -> tuple[int, int]:
         """1-based line and column of the value at ``loc`` (or of its key), else its parent's."""

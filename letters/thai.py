@@ -294,3 +294,17 @@ def split_names(text: str, names: Sequence[str]) -> list[tuple[str, bool]]:
     if last < len(text):
         runs.append((text[last:], False))
     return runs
+
+
+# The head of a district office and the office's own name: นายอำเภอท่าบ่อ heads อำเภอท่าบ่อ,
+# ผู้อำนวยการเขตพระนคร heads เขตพระนคร.
+_HEADS = (("นายอำเภอ", "อำเภอ"), ("ผู้อำนวยการเขต", "เขต"))
+
+
+def office_name(name: str, title: str) -> str:
+    """The office a recipient is, as a form names it: ``อำเภอท่าบ่อ`` for the district
+    ``ท่าบ่อ`` whose head is ``นายอำเภอท่าบ่อ``; the name as it is for any other office."""
+    for head, office in _HEADS:
+        if title.startswith(head) and not name.startswith(office):
+            return f"{office}{name}"
+    return name

@@ -158,11 +158,11 @@ def test_build_failing_midway_leaves_the_previous_output(
     tmp_path: Path, prebuilt: Prebuilt, letters: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The disk filling up at the 3rd letter: the old folder stays, no staging folder is left."""
-    from letters import build as building
+    from letters import workers
 
     workdir = prebuilt(tmp_path)  # after `letters build line-at/directive.yaml`
     before = tree(workdir)
-    original = building.copy_for
+    original = workers.copy_for
     calls = []
 
     def failing(*args: Any, **kwargs: Any) -> Any:
@@ -171,7 +171,7 @@ def test_build_failing_midway_leaves_the_previous_output(
             raise OSError(28, "No space left on device")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(building, "copy_for", failing)
+    monkeypatch.setattr(workers, "copy_for", failing)
     result = letters("build", "line-at/directive.yaml", cwd=workdir)
     assert len(calls) == 3  # it failed where it was made to
     assert result.code == 1
@@ -181,18 +181,21 @@ def test_build_failing_midway_leaves_the_previous_output(
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "code"),
     [
-        (("--format", "odt"), "unknown format"),
-        (("--only", "9999"), "9999"),
+        # A format the tool does not make is bad usage of the command line (2), like any
+        # other option click refuses; a code not in the config is a wrong input (1).
+        (("--format", "odt"), "unknown format", 2),
+        (("--format", ","), "unknown format", 2),
+        (("--only", "9999"), "9999", 1),
     ],
 )
 def test_bad_options_write_nothing(
-    workdir: Path, letters: Runner, args: tuple[str, ...], message: str
+    workdir: Path, letters: Runner, args: tuple[str, ...], message: str, code: int
 ) -> None:
     before = tree(workdir)
     result = letters("build", "line-at/directive.yaml", *args, cwd=workdir)
-    assert result.code == 1
+    assert result.code == code
     assert message in result.err
     assert changed_files(before, tree(workdir)) == []
 
@@ -211,7 +214,11 @@ def test_reference_pair_builds_unchanged(
         cwd=tmp_path,
     )
     assert result.code == 0, result.text
-    assert result.err == ""  # the config names a Garuda that exists: no warning
+    # The config names a Garuda that exists: no warning of it. The letter of 2018 is more than
+    # a year from today: said, as `check` says it, and built all the same.
+    warnings = result.err.strip().splitlines()
+    assert len(warnings) == 1, result.err
+    assert "more than a year" in warnings[0] and "date" in warnings[0]
     assert (tmp_path / "register.sqlite3").is_file()
     folder = tmp_path / "out" / "line-at"
     assert len(list((folder / "letters").glob("*.pdf"))) == 9
@@ -231,7 +238,7 @@ def test_build_killed_with_sigkill_then_rerun(
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(
         "import os, signal\n"
-        "import letters.build as b\n"
+        "import letters.workers as b\n"
         "original = b.copy_for\n"
         "calls = []\n"
         "def dying(*args, **kwargs):\n"
@@ -505,3 +512,80 @@ def test_remind_refuses_a_folder_of_other_files_before_numbering(
     assert result.code == 1, result.text
     assert "not a build's output" in result.err and "Traceback" not in result.text
     assert changed_files(before, tree(workdir)) == []  # the register too: nothing numbered
+
+
+def test_progress_bar_only_on_a_terminal_and_for_long_runs() -> None:
+    """click's bar, redrawn in place on a terminal as letters are done once the run has lasted
+    two seconds; quiet for a file or a pipe, and for a run that ends sooner."""
+    import io
+
+    from letters.commands import progress_bar
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    seconds = [0.0]
+    assert progress_bar(io.StringIO(), clock=lambda: seconds[0]) is None
+    screen = Terminal()
+    bar = progress_bar(screen, clock=lambda: seconds[0])
+    assert bar is not None
+    for done in range(1, 10):  # nine letters in 1.8 s: over before a bar would help
+        seconds[0] += 0.2
+        bar(done, 9, "ท่าบ่อ")
+    assert screen.getvalue() == ""
+    bar = progress_bar(screen, clock=lambda: seconds[0])
+    assert bar is not None
+    for done in range(1, 13):  # a letter every 0.5 s: the bar from the 2 s mark on
+        seconds[0] += 0.5
+        bar(done, 12, f"อำเภอที่ {done}")
+    frames = screen.getvalue().split("\r")[1:]
+    assert len(frames) == 8  # each letter from the fifth on redraws the one line
+    assert "[" + "#" * 15 + "-" * 15 + "]  6/12  อำเภอที่ 6" in frames[1]
+    assert "[" + "#" * 30 + "]  12/12  อำเภอที่ 12" in frames[-1]
+    assert frames[-1].endswith("\n")  # the finished bar keeps its line
+
+
+def test_build_says_the_numbers_it_took_and_warns_of_a_letter_already_sent(
+    workdir: Path, letters: Runner
+) -> None:
+    first = letters("build", "line-at/directive.yaml", "--format", "pdf", cwd=workdir)
+    assert first.code == 0, first.text
+    assert "ออกเลขแล้ว (numbered): ที่ นค ๐๐๑๙.๔/ว ๑\n" in first.out  # one circular number
+    assert "already sent" not in first.err
+
+    import datetime as dt
+
+    from letters.register import EMAIL, Register
+
+    with Register(workdir / "register.sqlite3", create=False) as register:
+        (directive_id,) = {row.directive_id for row in register.rows()}
+        register.record_action(directive_id, "4302", EMAIL, dt.datetime(2018, 12, 11, 10, 0))
+    again = letters(
+        "build", "line-at/directive.yaml", "--format", "pdf", "--only", "4302", cwd=workdir
+    )
+    assert again.code == 0, again.text
+    assert "เลขเดิม (numbers kept): ที่ นค ๐๐๑๙.๔/ว ๑\n" in again.out
+    assert "4302 ส่งไปแล้ว (already sent)" in again.err
+
+
+def test_format_docx_after_a_full_build_keeps_the_pdfs_while_the_letter_is_the_same(
+    tmp_path: Path, prebuilt: Prebuilt, letters: Runner
+) -> None:
+    office = prebuilt(tmp_path)
+    folder = office / "out" / "line-at"
+    pdfs = {p.relative_to(folder): p.read_bytes() for p in folder.glob("letters/*.pdf")}
+    assert len(pdfs) == 9
+    result = letters("build", "line-at/directive.yaml", "--format", "docx", cwd=office)
+    assert result.code == 0, result.text
+    assert {p: (folder / p).read_bytes() for p in pdfs} == pdfs
+    listed = _manifest(folder)["recipients"]  # type: ignore[index]
+    assert all({f["format"] for f in r["files"]} == {"pdf", "docx", "bundle"} for r in listed)
+    # The letter changed: PDFs of the old text would contradict the new DOCX; they go.
+    directive = office / "line-at" / "directive.yaml"
+    text = directive.read_text(encoding="utf-8")
+    directive.write_text(text.replace("closing: จึงเรียนมา", "closing: จึงขอเรียนมา"), "utf-8")
+    result = letters("build", "line-at/directive.yaml", "--format", "docx", cwd=office)
+    assert result.code == 0, result.text
+    assert list(folder.glob("letters/*.pdf")) == []
+    assert len(list(folder.glob("letters/*.docx"))) == 9

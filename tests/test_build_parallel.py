@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import changed_files, tree
 
-from letters.build import build
+from letters.commands import build
 from letters.directory import country_members, write_group
 
 

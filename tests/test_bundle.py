@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pdfplumber
+import pikepdf
 import pytest
 from conftest import CONFIG, EXAMPLE, Reference, draw_emblem
 from pdfgeometry import A4, PT_PER_CM, lines, overprinted, pixels, squash
@@ -529,3 +530,59 @@ def test_overprinted_reply_forms_are_the_pages_of_whole_ones(varied: Letter, ord
             assert made == reference
         sizes[member.code] = _title_size(made)
     assert sizes["4305"] < sizes["4301"] == sizes["4302"], "only the crowded form is smaller"
+
+
+# ---------------------------------------------------------------- the electronic letter (issue 17)
+
+
+def test_reply_forms_copy_back_exactly(reference: Built) -> None:
+    """Every district's reply form reads back, with both engines of the common viewers, as
+    what was typeset: ำ intact, no space inside a word."""
+    from pdftext import ENGINES, contains, lines
+
+    letter = reference.letter
+    d = letter.directive
+    assert d.follow_up is not None
+    for member in letter.recipients:
+        form = reference.forms[member.code]
+        code = thai.thai_digits(member.code)
+        wanted = [
+            REPLY_FORM_TITLE,
+            thai.thai_digits(d.subject),
+            f"หน่วยงาน อำเภอ{member.name} ({member.title} รหัส {code})",  # the office's name
+            f"ภายในวันที่ {thai.thai_date(d.follow_up.due)}",
+            *(thai.thai_digits(task) for task in d.follow_up.tasks),
+        ]
+        for engine in ENGINES:
+            found = lines(form, engine)
+            assert [w for w in wanted if not contains(w, found)] == [], (member.code, engine)
+
+
+def test_bundle_is_one_archive_and_one_tagged_document(reference: Built) -> None:
+    """The bundle stays PDF/A-3b and tagged: the reply form's structure joins the letter's,
+    each enclosure page is a figure named by its title, and the enclosures' original files
+    travel inside it as its sources."""
+    from pdfa import alt_texts, archive_problems, tag_problems
+
+    letter = reference.letter
+    titles = [thai.thai_digits(e.title) for e in letter.enclosures]
+    for code, path in reference.bundles.items():
+        data = path.read_bytes()
+        assert archive_problems(data) == [], code
+        assert tag_problems(data) == [], code
+        assert alt_texts(data) == ["ตราครุฑ", *titles], code
+        with pikepdf.open(path) as pdf:
+            files = {name: spec for name, spec in pdf.attachments.items()}
+            assert sorted(files) == sorted(e.file.path.name for e in letter.enclosures)
+            for enclosure in letter.enclosures:
+                spec = files[enclosure.file.path.name]
+                assert spec.get_file().read_bytes() == enclosure.file.data
+                assert spec.obj.AFRelationship == pikepdf.Name.Source
+                assert str(spec.description) == thai.thai_digits(enclosure.title)
+            pages = len(pdf.pages)
+        # Every page of the form is in the tree: its text is found where the form's is.
+        from pdftext import contains, lines
+
+        for engine in ("poppler", "pdfium"):
+            assert contains(REPLY_FORM_TITLE, lines(data, engine)), engine
+        assert pages == reference.letter_pages + 3

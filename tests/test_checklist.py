@@ -12,25 +12,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pdfplumber
 import pytest
 from conftest import CONFIG, EXAMPLE, ROOT
 from pdfgeometry import pixels, squash
+from test_register import write
 
 from letters import thai
-from letters.checklist import (
-    DONE,
-    FIRST_ROW,
-    HEADER_ROW,
-    NOT_DONE,
-    OVERDUE,
-    PIECE_ROWS,
-    Columns,
-    RecipientProgress,
-    checklist_pdf,
-    checklist_xlsx,
-)
+from letters.checklist import OVERDUE, PIECE_ROWS, RecipientProgress, checklist_pdf
 from letters.directive import Letter, load_letter
 from letters.fonts import letter_fonts
 
@@ -42,7 +31,7 @@ def letter() -> Letter:
     return load_letter(EXAMPLE / "directive.yaml", CONFIG)
 
 
-def _progress(letter: Letter) -> dict[str, RecipientProgress]:
+def sample_progress(letter: Letter) -> dict[str, RecipientProgress]:
     """4301 did all and replied; 4302 did task 1 only; 4317 was never sent the letter."""
     sent = dt.date(2018, 12, 12)
     codes = [m.code for m in letter.recipients]
@@ -99,7 +88,7 @@ def test_checklist_pdf_is_landscape_one_row_per_district_one_column_per_task(
 
 
 def test_checklist_pdf_shows_what_the_register_knows(letter: Letter) -> None:
-    pdf = checklist_pdf(letter, letter_fonts(), _progress(letter), TODAY)
+    pdf = checklist_pdf(letter, letter_fonts(), sample_progress(letter), TODAY)
     rows, table, _, text = _table(pdf)
     body = {row[0]: row for row in rows[1:]}
     sent = "๑๒/๑๒/๒๕๖๑"
@@ -129,110 +118,9 @@ def _inside(curve: dict[str, Any], cell: tuple[float, float, float, float]) -> b
     return bool(x0 <= curve["x0"] and curve["x1"] <= x1 and top <= curve["top"] <= bottom)
 
 
-def test_checklist_xlsx_table_dropdowns_frozen_header(letter: Letter) -> None:
-    data = checklist_xlsx(letter)
-    ws = openpyxl.load_workbook(io.BytesIO(data)).active
-    assert ws is not None
-    follow = letter.directive.follow_up
-    assert follow is not None
-    cols = Columns.for_tasks(3)
-    assert ws.freeze_panes == "C4"  # title, header and the code and name columns stay
-    assert ws.max_row == FIRST_ROW + 9 - 1
-    rows = list(ws.iter_rows(min_row=FIRST_ROW, values_only=True))
-    assert len(rows) == 9
-    assert [thai.arabic_digits(str(r[cols.code - 1])) for r in rows] == [
-        m.code for m in letter.recipients
-    ]
-    assert [r[cols.name - 1] for r in rows] == [m.name for m in letter.recipients]
-    headers = [ws.cell(HEADER_ROW, c).value for c in cols.tasks]
-    assert headers == [
-        f"{thai.item_number(i)} {thai.thai_digits(t)}" for i, t in enumerate(follow.tasks, 1)
-    ]
-    assert all(r[c - 1] == NOT_DONE for r in rows for c in cols.tasks)
-    # One list validation, offering both statuses, on every task cell and nowhere else.
-    (check,) = ws.data_validations.dataValidation
-    assert check.type == "list"
-    assert check.formula1 == f'"{NOT_DONE},{DONE}"'
-    covered = {cell for rng in check.sqref.ranges for cell in _cells(rng.coord)}
-    expected = {
-        f"{openpyxl.utils.get_column_letter(c)}{r}"
-        for c in cols.tasks
-        for r in range(FIRST_ROW, FIRST_ROW + 9)
-    }
-    assert covered == expected
-    # The Thai font everywhere, and every date and code in Thai digits.
-    fonts = {ws.cell(r, c).font.name for r in range(HEADER_ROW, ws.max_row + 1) for c in cols.tasks}
-    fonts |= {ws.cell(r, 1).font.name for r in range(1, ws.max_row + 1)}
-    assert fonts == {"TH Sarabun New"}
-    for row in ws.iter_rows(values_only=True):
-        for value in row:
-            assert not thai.has_ascii_digit_outside_links(str(value or "")), value
-
-
-def _cells(coord: str) -> list[str]:
-    from openpyxl.utils.cell import range_boundaries
-
-    c0, r0, c1, r1 = range_boundaries(coord)
-    return [
-        f"{openpyxl.utils.get_column_letter(c)}{r}"
-        for c in range(c0, c1 + 1)
-        for r in range(r0, r1 + 1)
-    ]
-
-
-def _advance_pt(text: str, size: float) -> float:
-    """The text's width from the font's own advance widths (fontTools, not Pillow)."""
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(letter_fonts().file().path)
-    cmap = font.getBestCmap()
-    hmtx = font["hmtx"]
-    units = sum(hmtx[cmap[ord(ch)]][0] for ch in text if ord(ch) in cmap)
-    return units / font["head"].unitsPerEm * size
-
-
-def test_checklist_xlsx_columns_fit_the_thai_text(letter: Letter) -> None:
-    ws = openpyxl.load_workbook(io.BytesIO(checklist_xlsx(letter, _progress(letter), TODAY))).active
-    assert ws is not None
-    cols = Columns.for_tasks(3)
-    for column in (cols.code, cols.name, cols.sent, *cols.tasks, cols.replied, cols.status):
-        name = openpyxl.utils.get_column_letter(column)
-        # Excel's width unit is the width of "0" in Calibri 11: 7 px at 96 dpi, plus 5 px.
-        shown_px = ws.column_dimensions[name].width * 7 + 5
-        values = [str(ws.cell(r, column).value or "") for r in range(FIRST_ROW, ws.max_row + 1)]
-        widest = max(_advance_pt(v, 16) for v in values) * 96 / 72
-        assert shown_px >= widest, (name, values)
-
-
-def test_checklist_xlsx_shows_done_and_overdue(letter: Letter) -> None:
-    ws = openpyxl.load_workbook(io.BytesIO(checklist_xlsx(letter, _progress(letter), TODAY))).active
-    assert ws is not None
-    cols = Columns.for_tasks(3)
-    by_code = {
-        thai.arabic_digits(str(ws.cell(r, cols.code).value)): r
-        for r in range(FIRST_ROW, ws.max_row + 1)
-    }
-    done, partly, unsent = by_code["4301"], by_code["4302"], by_code["4317"]
-    assert [ws.cell(done, c).value for c in cols.tasks] == [DONE] * 3
-    assert ws.cell(done, cols.replied).value == "๒๐/๑๒/๒๕๖๑"
-    assert ws.cell(done, cols.status).value == "ครบแล้ว"
-    assert ws.cell(done, cols.tasks[0]).comment.text == f"{DONE}เมื่อ ๑๔/๑๒/๒๕๖๑"
-    assert [ws.cell(partly, c).value for c in cols.tasks] == [DONE, NOT_DONE, NOT_DONE]
-    assert ws.cell(partly, cols.status).value == OVERDUE
-    late = [ws.cell(partly, c).fill.fgColor.rgb for c in (*cols.tasks, cols.replied)]
-    assert late[0] != late[1] == late[2] == late[3] == "00F8D7DA"
-    assert ws.cell(unsent, cols.sent).value is None
-    assert ws.cell(unsent, cols.status).value == "ยังไม่ส่ง"
-    assert ws.cell(done, cols.sent).value == "๑๒/๑๒/๒๕๖๑"
-    assert "๕ มกราคม ๒๕๖๒" in str(ws.cell(2, 1).value)
-
-
 def test_same_letter_same_bytes(letter: Letter) -> None:
-    assert checklist_xlsx(letter) == checklist_xlsx(letter)
     fonts = letter_fonts()
     assert checklist_pdf(letter, fonts) == checklist_pdf(letter, fonts)
-    progress = _progress(letter)
-    assert checklist_xlsx(letter, progress, TODAY) == checklist_xlsx(letter, progress, TODAY)
 
 
 def test_letter_without_follow_up(tmp_path: Path) -> None:
@@ -248,10 +136,6 @@ def test_letter_without_follow_up(tmp_path: Path) -> None:
         squash(h) for h in ("รหัส", "ผู้รับ", "วันที่ส่ง", "วันที่ตอบ", "หมายเหตุ")
     ]
     assert len(rows) == 10 and "กำหนดส่ง" not in text
-    ws = openpyxl.load_workbook(io.BytesIO(checklist_xlsx(letter))).active
-    assert ws is not None
-    assert not ws.data_validations.dataValidation
-    assert ws.max_row == FIRST_ROW + 8
 
 
 # --- many recipients -------------------------------------------------------------------
@@ -365,3 +249,65 @@ def test_checklist_memory_does_not_grow_with_the_rows(national: dict[int, _Made]
     few, many = national[PIECE_ROWS], national[4 * PIECE_ROWS]
     # 400 rows laid out at once took 1.45 times the peak of 100 rows; in pieces, 1.05
     assert many.peak_kb <= 1.15 * few.peak_kb, (many.peak_kb, few.peak_kb)
+
+
+def test_checklist_copies_back_exactly(letter: Letter) -> None:
+    """The checklist's text reads back as typeset with both engines of the common viewers
+    (issue 17): the districts, the tasks, the due date; ำ intact, no space inside a word.
+    Laid out whole and in pieces alike."""
+    from pdftext import ENGINES, contains, lines
+
+    follow = letter.directive.follow_up
+    assert follow is not None
+    wanted = [
+        f"กำหนดส่งภายในวันที่ {thai.thai_date(follow.due)}",
+        *(f"{thai.item_number(i)} {thai.thai_digits(t)}" for i, t in enumerate(follow.tasks, 1)),
+        *(f"{thai.thai_digits(m.code)} {m.name}" for m in letter.recipients),
+    ]
+    fonts = letter_fonts(letter.config.folder)
+    for pdf in (checklist_pdf(letter, fonts), checklist_pdf(letter, fonts, piece_rows=4)):
+        for engine in ENGINES:
+            found = lines(pdf, engine)
+            assert [w for w in wanted if not contains(w, found)] == [], engine
+            assert "อำเภอ" in " ".join(found) or "ดำเนินการ" in " ".join(found), engine
+
+
+def test_built_checklists_carry_each_external_letters_own_number(
+    workdir: Path, letters: Any
+) -> None:
+    """A build numbers an external letter's copies one by one: each district's number is in
+    its row (PDF and XLSX), and the heading has no ที่ line without its number. A circular's
+    heading carries its one number."""
+    import openpyxl
+
+    circular = write(workdir, "circular", only=["4301", "4302"])
+    external = write(workdir, "external", kind="external", address="each", only=CODES3)
+    for directive in (circular, external):
+        built = letters("build", directive, "--format", "pdf", cwd=workdir)
+        assert built.code == 0, built.text
+    out = workdir / "out"
+
+    rows, _, _, text = _table((out / "external" / "checklist.pdf").read_bytes())
+    header, *body = rows
+    assert [_flat(h) for h in header[:4]] == [squash(h) for h in ("รหัส", "ผู้รับ", "ที่", "วันที่ส่ง")]
+    # ๑ and ๒ went to the circular (ว series is its own): the external letter takes ๑ to ๓.
+    assert [(row[0], _flat(row[2])) for row in body] == [
+        (thai.thai_digits(code), squash(f"นค ๐๐๑๙.๔/{thai.thai_number(n)}"))
+        for n, code in enumerate(CODES3, 1)
+    ]
+    heading = _flat(text.split("รหัส")[0])
+    assert squash("ที่นค") not in heading and squash("ลงวันที่ ๑๑ ธันวาคม ๒๕๖๑") in heading
+
+    sheet = openpyxl.load_workbook(out / "external" / "checklist.xlsx").active
+    assert sheet is not None
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert values[2][:4] == ["รหัส", "ผู้รับ", "ที่", "วันที่ส่ง"]
+    assert [r[2] for r in values[3:]] == [f"นค ๐๐๑๙.๔/{thai.thai_number(n)}" for n in (1, 2, 3)]
+    assert "ที่ นค" not in str(values[1][0]) and str(values[1][0]).startswith("ลงวันที่")
+
+    rows, _, _, text = _table((out / "circular" / "checklist.pdf").read_bytes())
+    assert [_flat(h) for h in rows[0][:3]] == [squash(h) for h in ("รหัส", "ผู้รับ", "วันที่ส่ง")]
+    assert squash("ที่ นค ๐๐๑๙.๔/ว ๑ ลงวันที่") in _flat(text)
+
+
+CODES3 = ["4305", "4307", "4308"]

@@ -804,6 +804,31 @@ def test_dates_as_a_clerk_types_them(workdir: Path, letters: Runner, date: str) 
     assert "more than a year from today" in warning and "พ.ศ. ๒๕๖๑" in warning
 
 
+def test_a_due_date_that_cannot_be_read_is_said_once(workdir: Path, letters: Runner) -> None:
+    """Refused for its year, not also compared with the letter's date."""
+    _dated(workdir, "2018-12-11", "1900-01-01")
+    result = letters("check", "line-at/directive.yaml", cwd=workdir)
+    assert result.code == 1
+    assert re.search(
+        r"^line-at/directive.yaml:21:8: follow_up.due: .*year out of range", result.err, re.M
+    )
+    assert "due date before" not in result.err
+    assert "พบ 1 จุดที่ต้องแก้" in result.err
+
+
+def test_a_field_with_a_control_character_is_said_once(workdir: Path, letters: Runner) -> None:
+    """The character is named; the model's "must be one of" for the same text is not added."""
+    directive = BASE.replace("kind: circular", 'kind: "\\x1Ccircular"')
+    (workdir / "line-at" / "directive.yaml").write_text(directive, encoding="utf-8")
+    result = letters("check", "line-at/directive.yaml", cwd=workdir)
+    assert result.code == 1
+    assert re.search(
+        r"^line-at/directive.yaml:1:7: kind: .*U\+001C \(control character\)", result.err, re.M
+    )
+    assert "must be one of" not in result.err
+    assert "พบ 1 จุดที่ต้องแก้" in result.err
+
+
 def test_a_date_near_today_gives_no_warning(workdir: Path, letters: Runner) -> None:
     today = dt.date.today()
     _dated(workdir, thai.thai_date(today), (today + dt.timedelta(days=14)).isoformat())

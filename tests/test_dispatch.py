@@ -30,18 +30,10 @@ from smtpserver import HOST, Certificate, Mailbox, certificate, free_port, smtp_
 
 from letters.config import Email, Member, load_config
 from letters.directive import Letter, load_letter
-from letters.dispatch import (
-    Mailer,
-    Outcome,
-    Outgoing,
-    dry_run,
-    exit_status,
-    outgoing,
-    send_all,
-    subject_line,
-    summary,
-)
+from letters.dispatch import dry_run, exit_status, send_all, summary
 from letters.errors import DispatchError
+from letters.mailer import Mailer, Outcome
+from letters.message import Outgoing, outgoing
 
 USER = "saraban@cd.nongkhai.example"
 PASSWORD = "Zebra-7731-quokka-PW"  # distinctive: grepped for in everything shown
@@ -209,14 +201,18 @@ def test_every_district_gets_its_bundle_as_sent(
         parts = _parts(message)
         assert set(parts) >= {"multipart/alternative", "text/plain", "text/html"}
         text = parts["text/plain"].get_content()
-        assert "เรียน นายอำเภอทุกอำเภอ" in text
-        assert item.attachment.name in text
+        member = next(m for m in office.members if m.code == item.code)
+        assert text.startswith(f"เรียน {member.title}")  # the district's head, by name
+        assert "จังหวัดหนองคาย ขอส่งหนังสือ" in text  # from the province, not its ศาลากลาง
+        assert item.attachment_name in text
         assert "โทร/โทรสาร ๐-๔๒๔๑-๑๑๘๒" in text
         assert "saraban@cd.nongkhai.example" in text
         assert "<p>" in parts["text/html"].get_content()
         (attachment,) = list(message.iter_attachments())
         assert attachment.get_content_type() == "application/pdf"
-        assert attachment.get_filename() == f"{item.code}-{item.name}.pdf"
+        # Named after the letter (its number and subject), not after the district.
+        assert attachment.get_filename() == item.attachment_name
+        assert str(attachment.get_filename()).startswith("นค ๐๐๑๙.๔-ว ๑๙๓ การปฏิบัติการ")
         assert attachment.get_content() == item.attachment.read_bytes()
     assert {m.message_id for m in outcomes} == {r.message["Message-ID"] for r in mailbox.received}
 
@@ -318,6 +314,45 @@ def test_550_for_one_address_fails_that_recipient_only(
     assert [(o.code, o.ok) for o in again] == [("4305", True)]
     assert exit_status(again) == 0
     assert _copies(office, mailbox) == _one_each(office)
+
+
+@dataclass
+class _RefusingMailbox(Mailbox):
+    """Accepts every address, then refuses some messages after their body (DATA)."""
+
+    refuse_body: dict[str, str] = field(default_factory=dict)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        (rcpt,) = envelope.rcpt_tos
+        if rcpt in self.refuse_body:
+            return self.refuse_body[rcpt]
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_server_refusing_the_message_is_not_blamed_on_the_address(
+    office: Office, clock: FakeTime, cert: Certificate
+) -> None:
+    """550 at RCPT is about the address; 554 or 552 after the body is the server's refusal
+    of the message: the clerk is not sent to config.yaml to fix a good address."""
+    mailbox = _RefusingMailbox(clock=clock.clock, reject={office.address("4301"): "550 5.1.1 no"})
+    mailbox.refuse_body = {
+        office.address("4302"): "554 5.7.1 Message rejected: spam score too high",
+        office.address("4305"): "552 5.3.4 Message size exceeds fixed limit",
+    }
+    with smtp_server(mailbox, starttls=cert, auth=(USER, PASSWORD)) as port:
+        _, outcomes = _send(office, _mailer(office, port, clock, cert))
+    failed = {o.code: o for o in outcomes if not o.ok}
+    assert sorted(failed) == ["4301", "4302", "4305"]
+    assert all(o.attempts == 1 for o in failed.values())
+    assert "แก้ที่อยู่ใน config.yaml" in failed["4301"].detail
+    for code in ("4302", "4305"):
+        detail = failed[code].detail
+        assert "แก้ที่อยู่" not in detail and "ที่อยู่ผู้รับไม่ผิด" in detail, detail
+        assert "DATA 55" in detail
+    assert "server refused the message" in failed["4302"].detail
+    assert "spam score too high" in failed["4302"].detail
+    assert "message too large" in failed["4305"].detail and "letters print" in failed["4305"].detail
+    assert "ที่อยู่ผู้รับไม่ผิด" in summary(outcomes)
 
 
 def test_temporary_failures_are_retried_a_bounded_number_of_times(
@@ -465,6 +500,8 @@ def test_message_that_cannot_be_written_fails_that_district_alone(
     )
     assert [o.code for o in outcomes if not o.ok] == ["4302"]
     assert "cannot compose the message" in outcomes[1].detail
+    assert "line break in a header" in outcomes[1].detail
+    assert "linefeed" not in outcomes[1].detail  # the e-mail library's own words
     assert _copies(office, mailbox) == {**_one_each(office), "4302": 0}
 
 
@@ -542,8 +579,9 @@ def test_unreachable_server_stops_the_run(office: Office, clock: FakeTime) -> No
     told: list[Outcome] = []
     settings = office.email.model_copy(update={"port": port})
     mailer = Mailer(settings, environ=ENV, sleep=clock.sleep, clock=clock.clock)
-    with pytest.raises(DispatchError, match="connection refused"):
+    with pytest.raises(DispatchError, match="connection refused") as stopped:
         send_all(office.items, mailer, already_sent=set(), on_outcome=told.append)
+    assert "Connection refused" not in str(stopped.value)  # the system's own English
     assert told == []
     assert clock.sleeps == [2.0, 4.0, 8.0]
 
@@ -612,14 +650,10 @@ def test_dry_run_lists_every_recipient(office: Office) -> None:
     for item in office.items:
         assert item.to in listing
         size = item.attachment.stat().st_size
-        assert f"แนบ (attachment): {item.attachment.name}, {size} ไบต์ (bytes)" in listing
+        assert f"แนบ (attachment): {item.attachment_name}, {size} ไบต์ (bytes)" in listing
     assert listing.count(f"เรื่อง (subject): {SUBJECT}") == 9
     marked = [line for line in listing.splitlines() if "already sent)" in line and "]" in line]
     assert marked == ["4301 เมืองหนองคาย  [ส่งแล้ว (already sent): ไม่ส่งซ้ำ]"]
-
-
-def test_subject_line_makes_digits_thai() -> None:
-    assert subject_line("นค 0019.4/ว 193", "ประชุม 2 ครั้ง") == ("ที่ นค ๐๐๑๙.๔/ว ๑๙๓ เรื่อง ประชุม ๒ ครั้ง")
 
 
 def test_recipient_without_address_fails_alone(
@@ -704,12 +738,14 @@ def test_send_dry_run_then_send_then_nothing_more(
         assert sent.code == 0, sent.text
         assert _per_district(send_office, mailbox) == dict.fromkeys(send_office.addresses, 1)
         bundles = send_office.folder / "out" / "line-at" / "bundles"
+        codes = {address: code for code, address in send_office.addresses.items()}
         for received in mailbox.received:
             message = received.message
             (attachment,) = list(message.iter_attachments())
             name = attachment.get_filename()
             assert name is not None and name.endswith(".pdf")
-            assert attachment.get_content() == (bundles / name).read_bytes()
+            (bundle,) = bundles.glob(f"{codes[received.rcpt_tos[0]]}-*.pdf")
+            assert attachment.get_content() == bundle.read_bytes()
             assert "ที่ นค ๐๐๑๙.๔/ว ๑" in str(message["Subject"])
 
         again = _send_cli(letters, send_office, "--yes")
@@ -748,8 +784,17 @@ def test_send_550_for_one_district_then_rerun(
         second = _send_cli(letters, send_office, "--yes")
         assert second.code == 0, second.text
     assert _per_district(send_office, mailbox) == dict.fromkeys(send_office.addresses, 1)
+    # The register shows that 4305's letter went; the failure is in its history only.
     failed = next(r for r in _register_rows(send_office) if r.code == "4305")
-    assert "ไม่สำเร็จ" in failed.action and "ส่งทางไปรษณีย์อิเล็กทรอนิกส์" in failed.action
+    assert "ไม่สำเร็จ" not in failed.action and "ส่งทางไปรษณีย์อิเล็กทรอนิกส์" in failed.action
+    assert failed.history.splitlines()[0].startswith("ส่งทางไปรษณีย์อิเล็กทรอนิกส์ไม่สำเร็จ")
+    assert failed.history.splitlines()[1] == failed.action
+    shown = letters("register", cwd=send_office.folder)
+    assert shown.code == 0 and "ไม่สำเร็จ" not in shown.out
+    csv = letters("register", "export", "--format", "csv", cwd=send_office.folder)
+    assert csv.code == 0, csv.text
+    exported = (send_office.folder / "ทะเบียนหนังสือส่ง.csv").read_text(encoding="utf-8-sig")
+    assert exported.count("ไม่สำเร็จ") == 1  # 4305's history
 
 
 def test_send_uncertain_district_is_held_until_resend(
@@ -762,10 +807,10 @@ def test_send_uncertain_district_is_held_until_resend(
     """The connection drops after 4307's body went, and the server is gone: the register keeps
     that 4307 may hold the letter. The next run lists 4307 and sends it nothing; only
     ``--resend 4307`` sends it again, under the Message-ID of the first copy."""
-    from letters import dispatch
+    from letters import mailer
 
     # The mailer's back-off on the fake clock: the reconnects cost no waiting.
-    monkeypatch.setattr(dispatch, "time", SimpleNamespace(sleep=clock.sleep, monotonic=clock.clock))
+    monkeypatch.setattr(mailer, "time", SimpleNamespace(sleep=clock.sleep, monotonic=clock.clock))
     doubtful = send_office.addresses["4307"]
     mailbox = Mailbox(clock=clock.clock, drop_after_body={doubtful}, down_after_drop=True)
     with smtp_server(mailbox, starttls=cert, auth=(USER, PASSWORD)) as port:

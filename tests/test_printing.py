@@ -41,7 +41,7 @@ from pdfgeometry import A4, PT_PER_CM, squash
 from pypdf import PdfReader, PdfWriter
 
 from letters import thai
-from letters.build import build
+from letters.commands import build
 from letters.config import Member
 from letters.directive import Letter, load_letter
 from letters.errors import DispatchError, OutputError
@@ -933,3 +933,37 @@ def test_letters_print_file_only(tmp_path: Path, prebuilt: Prebuilt, letters: An
     assert pages(folder / "print" / "envelopes.pdf") == 9
     labels = letters("print", "line-at/directive.yaml", "--file-only", "--labels", cwd=workdir)
     assert labels.code == 0 and pages(folder / "print" / "labels.pdf") == 1
+
+
+def test_letters_print_remind_prints_the_follow_up_set_once(
+    queue: Queue, tmp_path: Path, prebuilt: Prebuilt, letters: Any
+) -> None:
+    """``letters print --remind 1``: the follow-up letters ``letters remind --yes`` wrote, each
+    late district's bundle once, recorded under the follow-up's own rows."""
+    workdir = prebuilt(tmp_path / "office", "--format", "pdf")  # after `letters build`
+    directive = "line-at/directive.yaml"
+    with Register(workdir / "register.sqlite3", create=False) as reg:
+        for code in ("4301", "4302", "4305", "4307", "4308", "4314", "4315", "4316"):
+            for task in (1, 2, 3):
+                reg.mark_done(directive, code, task, dt.date(2018, 12, 20))
+    made = letters(
+        "remind", directive, "--on", "2018-12-27", "--format", "pdf", "--yes", cwd=workdir
+    )
+    assert made.code == 0, made.text
+    before = len(queue.submitted())
+    args = ("print", directive, "--remind", "1", "--printer", queue.name)
+    result = letters(*args, cwd=workdir)
+    assert result.code == 0, result.text
+    assert "(printed) 1 ชุด" in result.out
+    (job,) = queue.submitted()[before:]
+    assert queue.options(job)["title"] == "4317-โพธิ์ตาก"
+    bundle = workdir / "out" / "line-at-remind-1" / "bundles" / "4317-โพธิ์ตาก.pdf"
+    assert pages(queue.outputs([job])[job]) == pages(bundle)
+    again = letters(*args, cwd=workdir)
+    assert again.code == 0 and "(already printed) 1 ชุด" in again.out
+    assert len(queue.submitted()) == before + 1  # nothing twice
+    with Register(workdir / "register.sqlite3", create=False) as reg:
+        (row,) = reg.rows(directive_id=f"{directive}/remind/1")
+        original = reg.rows(directive_id=directive)
+    assert "พิมพ์ส่งทางไปรษณีย์" in row.action and thai.thai_digits(job) in row.action
+    assert not any(r.action for r in original)  # the letter itself was not printed

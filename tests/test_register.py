@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import signal
 import sqlite3
 import subprocess
@@ -15,14 +13,12 @@ from pathlib import Path
 
 import pytest
 from conftest import CONFIG, EXAMPLE, ROOT
-from pdfgeometry import lines, squash
 
-from letters import register as reg
 from letters import thai
 from letters.directive import Letter, load_letter
-from letters.errors import InputError, RegisterError
-from letters.fonts import letter_fonts
-from letters.register import EMAIL, Register
+from letters.errors import RegisterError
+from letters.register import EMAIL, PRINT, Register
+from letters.registerfile import MIGRATIONS
 
 CODES = ["4301", "4302", "4305", "4307", "4308", "4314", "4315", "4316", "4317"]
 LINE = "ที่ นค ๐๐๑๙.๔/"
@@ -292,24 +288,24 @@ def test_file_is_wal_with_a_schema_version(workdir: Path) -> None:
     Register(path).close()
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert conn.execute("SELECT version FROM schema_version").fetchone() == (
-            len(reg.MIGRATIONS),
-        )
+        assert conn.execute("SELECT version FROM schema_version").fetchone() == (len(MIGRATIONS),)
 
 
 def test_older_register_is_migrated(workdir: Path) -> None:
     path = workdir / "register.sqlite3"
     with Register(path) as book:
-        did = book.allocate(reference()).directive_id
-        book.mark_done(did, "4301", 1, dt.date(2018, 12, 20))
+        directive_id = book.allocate(reference()).directive_id
+        book.mark_done(directive_id, "4301", 1, dt.date(2018, 12, 20))
 
     def add_channel(conn: sqlite3.Connection) -> None:  # the next migration, as a release adds
         conn.execute("ALTER TABLE action ADD COLUMN channel TEXT NOT NULL DEFAULT 'smtp'")
 
-    newer = (*reg.MIGRATIONS, add_channel)
+    newer = (*MIGRATIONS, add_channel)
     with Register(path, migrations=newer) as book:
-        assert book.version == len(reg.MIGRATIONS) + 1
-        assert len(book.rows()) == 9 and book.overdue(did, dt.date(2018, 12, 26))["4301"] == [2, 3]
+        assert book.version == len(MIGRATIONS) + 1
+        assert len(book.rows()) == 9 and book.overdue(directive_id, dt.date(2018, 12, 26))[
+            "4301"
+        ] == [2, 3]
     with sqlite3.connect(path) as conn:
         columns = [row[1] for row in conn.execute("PRAGMA table_info(action)")]
     assert "channel" in columns
@@ -323,7 +319,7 @@ def test_empty_file_becomes_a_register(workdir: Path) -> None:
     path = workdir / "register.sqlite3"
     path.write_bytes(b"")
     with Register(path) as book:
-        assert book.version == len(reg.MIGRATIONS)
+        assert book.version == len(MIGRATIONS)
 
 
 @pytest.mark.parametrize(
@@ -371,42 +367,103 @@ def test_missing_register_for_reading(workdir: Path) -> None:
 
 
 def test_actions_and_last_build(book: Register, workdir: Path) -> None:
-    did = book.allocate(reference()).directive_id
+    directive_id = book.allocate(reference()).directive_id
     at = dt.datetime(2018, 12, 11, 10, 30)
-    book.record_action(did, "4301", EMAIL, at, "<r1.4301@nongkhai.example>")
-    book.record_action(did, "4302", EMAIL, at, ok=False, detail="550 ไม่มีผู้รับนี้")
-    book.record_action(did, "4302", EMAIL, at + dt.timedelta(hours=1), "<r2.4302@nongkhai.example>")
-    book.record_action(did, "4305", reg.PRINT, at)
-    assert book.sent(did) == {"4301", "4302", "4305"}
-    assert book.sent(did, EMAIL) == {"4301", "4302"}
+    book.record_action(directive_id, "4301", EMAIL, at, "<r1.4301@nongkhai.example>")
+    book.record_action(directive_id, "4302", EMAIL, at, ok=False, detail="550 ไม่มีผู้รับนี้")
+    book.record_action(
+        directive_id, "4302", EMAIL, at + dt.timedelta(hours=1), "<r2.4302@nongkhai.example>"
+    )
+    book.record_action(directive_id, "4305", PRINT, at)
+    assert book.sent(directive_id) == {"4301", "4302", "4305"}
+    assert book.sent(directive_id, EMAIL) == {"4301", "4302"}
     rows = {r.code: r for r in book.rows()}
     assert rows["4301"].action == (
-        "ส่งทางไปรษณีย์อิเล็กทรอนิกส์ ๑๑/๑๒/๒๕๖๑ ๑๐:๓๐\u00a0น. <r1.4301@nongkhai.example>"
+        "ส่งทางไปรษณีย์อิเล็กทรอนิกส์ ๑๑/๑๒/๒๕๖๑\u00a0๑๐:๓๐\u00a0น. <r1.4301@nongkhai.example>"
     )
-    assert rows["4302"].action.splitlines()[0].startswith("ส่งทางไปรษณีย์อิเล็กทรอนิกส์ไม่สำเร็จ")
-    assert "๕๕๐ ไม่มีผู้รับนี้" in rows["4302"].action
+    # A failure retried with success: the row says it went; the history keeps both.
+    assert rows["4302"].action == (
+        "ส่งทางไปรษณีย์อิเล็กทรอนิกส์ ๑๑/๑๒/๒๕๖๑\u00a0๑๑:๓๐\u00a0น. <r2.4302@nongkhai.example>"
+    )
+    history = rows["4302"].history.splitlines()
+    assert len(history) == 2 and history[1] == rows["4302"].action
+    assert history[0].startswith("ส่งทางไปรษณีย์อิเล็กทรอนิกส์ไม่สำเร็จ ๑๑/๑๒/๒๕๖๑\u00a0๑๐:๓๐")
+    assert "๕๕๐ ไม่มีผู้รับนี้" in history[0]
+    assert rows["4305"].action.startswith("พิมพ์ส่งทางไปรษณีย์ ๑๑/๑๒/๒๕๖๑")
     with pytest.raises(RegisterError):
-        book.record_action(did, "9999", EMAIL, at)
-    assert book.last_build(did) is None
-    book.set_last_build(did, workdir / "out" / "line-at")
-    book.set_last_build(did, workdir / "out" / "line-at-2")
-    assert book.last_build(did) == (workdir / "out" / "line-at-2").resolve()
+        book.record_action(directive_id, "9999", EMAIL, at)
+    assert book.last_build(directive_id) is None
+    book.set_last_build(directive_id, workdir / "out" / "line-at")
+    book.set_last_build(directive_id, workdir / "out" / "line-at-2")
+    assert book.last_build(directive_id) == (workdir / "out" / "line-at-2").resolve()
+
+
+def test_latest_state_of_each_way_in_plain_words(book: Register) -> None:
+    """Sent by e-mail and then a resend that failed: it went (the failure is history only).
+    Failed twice: the latest failure, its reason without the advice, and never a Python
+    exception's words (as an older version wrote them)."""
+    directive_id = book.allocate(reference()).directive_id
+    at = dt.datetime(2018, 12, 11, 10, 30)
+    book.record_action(directive_id, "4301", EMAIL, at, "<a@x.example>")
+    book.record_action(directive_id, "4301", PRINT, at + dt.timedelta(minutes=5), "job-7")
+    book.record_action(
+        directive_id,
+        "4301",
+        EMAIL,
+        at + dt.timedelta(hours=1),
+        ok=False,
+        detail="ส่งไม่ได้ชั่วคราว (temporary failure); ลองใหม่",
+    )
+    book.record_action(
+        directive_id,
+        "4302",
+        EMAIL,
+        at,
+        ok=False,
+        detail="ส่งไม่ได้ (FileNotFoundError) [Errno 2] No such file or directory: "
+        "'/x/b.pdf'; สร้างใหม่ด้วย letters build",
+    )
+    book.record_action(
+        directive_id,
+        "4302",
+        EMAIL,
+        at + dt.timedelta(hours=2),
+        ok=False,
+        detail="ส่งไม่ได้ OSError: [Errno 111] Connection refused; ลองใหม่ภายหลัง",
+    )
+    rows = {r.code: r for r in book.rows()}
+    assert rows["4301"].action.splitlines() == [
+        "ส่งทางไปรษณีย์อิเล็กทรอนิกส์ ๑๑/๑๒/๒๕๖๑\u00a0๑๐:๓๐\u00a0น. <a@x.example>",
+        "พิมพ์ส่งทางไปรษณีย์ ๑๑/๑๒/๒๕๖๑\u00a0๑๐:๓๕\u00a0น. job-๗",
+    ]
+    assert len(rows["4301"].history.splitlines()) == 3
+    assert rows["4302"].action == (
+        "ส่งทางไปรษณีย์อิเล็กทรอนิกส์ไม่สำเร็จ ๑๑/๑๒/๒๕๖๑\u00a0๑๒:๓๐\u00a0น. "
+        "ส่งไม่ได้ เซิร์ฟเวอร์ไม่รับการเชื่อมต่อ (connection refused)"
+    )
+    first = rows["4302"].history.splitlines()[0]
+    assert "ไม่พบไฟล์ (file not found): '/x/b.pdf'; สร้างใหม่ด้วย letters build" in first
+    shown = rows["4302"].action + rows["4302"].history
+    for python in ("Error", "Errno", "No such file", "Connection refused"):
+        assert python not in shown
 
 
 def test_status_and_overdue(book: Register) -> None:
-    """Seven districts did everything; one did a task, one nothing."""
+    """Seven districts directive_id everything; one directive_id a task, one nothing."""
     original = reference()
-    did = book.allocate(original).directive_id
+    directive_id = book.allocate(original).directive_id
     follow = original.directive.follow_up
     assert follow is not None and follow.due == dt.date(2018, 12, 25)
-    book.record_action(did, "4301", EMAIL, dt.datetime(2018, 12, 11, 10, 30), "<a@b.example>")
+    book.record_action(
+        directive_id, "4301", EMAIL, dt.datetime(2018, 12, 11, 10, 30), "<a@b.example>"
+    )
     for code in CODES[:7]:
         for task in (1, 2, 3):
-            book.mark_done(did, code, task, dt.date(2018, 12, 20))
-    book.mark_done(did, "4316", 2, dt.date(2018, 12, 21), "ส่งทางไลน์")
+            book.mark_done(directive_id, code, task, dt.date(2018, 12, 20))
+    book.mark_done(directive_id, "4316", 2, dt.date(2018, 12, 21), "ส่งทางไลน์")
 
-    before = book.status(did, follow.tasks, follow.due, dt.date(2018, 12, 25))
-    after = book.status(did, follow.tasks, follow.due, dt.date(2018, 12, 26))
+    before = book.status(directive_id, follow.tasks, follow.due, dt.date(2018, 12, 25))
+    after = book.status(directive_id, follow.tasks, follow.due, dt.date(2018, 12, 26))
     assert [s.code for s in after] == CODES
     assert after[0].sent_on == dt.date(2018, 12, 11) and after[1].sent_on is None
     assert [t.state for t in before[7].tasks] == ["open", "done", "open"]
@@ -414,19 +471,19 @@ def test_status_and_overdue(book: Register) -> None:
     assert after[7].tasks[1].note == "ส่งทางไลน์"
     assert after[7].tasks[1].done_on == dt.date(2018, 12, 21)
     assert all(t.state == "done" for s in after[:7] for t in s.tasks)
-    assert book.overdue(did, dt.date(2018, 12, 25)) == {}  # not yet past the due date
-    assert book.overdue(did, dt.date(2018, 12, 26)) == {"4316": [1, 3], "4317": [1, 2, 3]}
+    assert book.overdue(directive_id, dt.date(2018, 12, 25)) == {}  # not yet past the due date
+    assert book.overdue(directive_id, dt.date(2018, 12, 26)) == {"4316": [1, 3], "4317": [1, 2, 3]}
     with pytest.raises(RegisterError) as info:
-        book.mark_done(did, "9999", 1, dt.date(2018, 12, 20))
+        book.mark_done(directive_id, "9999", 1, dt.date(2018, 12, 20))
     assert "4301" in str(info.value)
     with pytest.raises(RegisterError):
-        book.mark_done(did, "4301", 4, dt.date(2018, 12, 20))
+        book.mark_done(directive_id, "4301", 4, dt.date(2018, 12, 20))
 
 
 def test_follow_up_letter_has_its_own_number(book: Register, workdir: Path) -> None:
-    did = book.allocate(reference()).directive_id
-    fid = book.follow_up_id(did)
-    assert fid == f"{did}/remind/1"
+    directive_id = book.allocate(reference()).directive_id
+    follow_up_id = book.follow_up_id(directive_id)
+    assert follow_up_id == f"{directive_id}/remind/1"
     chase = letter(
         workdir,
         "chase",
@@ -436,168 +493,17 @@ def test_follow_up_letter_has_its_own_number(book: Register, workdir: Path) -> N
         date="2018-12-27",
         due="2019-01-10",
     )
-    numbering = book.allocate(chase, directive_id=fid, parent=did)
+    numbering = book.allocate(chase, directive_id=follow_up_id, parent=directive_id)
     assert numbering.lines == {"4316": f"{LINE}๑", "4317": f"{LINE}๒"}
-    assert book.allocate(chase, directive_id=fid, parent=did).numbers == numbering.numbers
-    assert book.follow_ups(did) == [fid]
-    assert book.follow_up_id(did) == f"{did}/remind/2"
-    note = book.entry(fid, "4316")
-    assert note is not None and note.note == f"ติดตามหนังสือ{LINE}ว ๑ ลงวันที่ ๑๑/๑๒/๒๕๖๑"
-    assert book.overdue(fid, dt.date(2019, 1, 11)) == {"4316": [1, 2, 3], "4317": [1, 2, 3]}
-
-
-def test_checklist_round_trip(book: Register, workdir: Path) -> None:
-    """The checklist ``letters build`` writes, filled in by the clerk in Excel, read back."""
-    from openpyxl import load_workbook
-
-    from letters.checklist import DONE, Columns, checklist_xlsx
-
-    original = reference()
-    did = book.allocate(original).directive_id
-    follow = original.directive.follow_up
-    assert follow is not None
-    book.record_action(did, "4301", EMAIL, dt.datetime(2018, 12, 11, 10, 30), "<a@b.example>")
-    book.mark_done(did, "4301", 1, dt.date(2018, 12, 20))
-    path = workdir / "checklist.xlsx"
-    progress = book.progress(did, dt.date(2018, 12, 21))
-    assert progress["4301"].sent_on == dt.date(2018, 12, 11)
-    assert progress["4301"].done == {0: dt.date(2018, 12, 20)}  # the checklist counts from 0
-    path.write_bytes(checklist_xlsx(original, progress, dt.date(2018, 12, 21)))
-
-    workbook = load_workbook(path)
-    sheet = workbook["ติดตามผล"]
-    columns = Columns.for_tasks(len(follow.tasks))
-    rows = {thai.arabic_digits(str(sheet.cell(r, 1).value)): r for r in range(4, 13)}
-    sheet.cell(rows["4301"], columns.tasks[1]).value = DONE  # chosen from the dropdown
-    sheet.cell(rows["4302"], columns.tasks[2]).value = dt.datetime(2018, 12, 22)
-    sheet.cell(rows["4302"], columns.replied).value = "๒๓/๑๒/๒๕๖๑"
-    workbook.save(path)
-
-    result = book.import_checklist(did, path, today=dt.date(2018, 12, 24))
-    assert result.marked == 3 and result.replied == 1 and result.unknown == ()
-    assert len(result.codes) == 9
-    status = {s.code: s for s in book.status(did, follow.tasks, follow.due, dt.date(2018, 12, 26))}
-    # Task 1 keeps the date its note gives; task 2, chosen without a date, is done today.
-    assert [t.done_on for t in status["4301"].tasks] == [
-        dt.date(2018, 12, 20),
-        dt.date(2018, 12, 24),
-        None,
-    ]
-    assert [t.state for t in status["4302"].tasks] == ["overdue", "overdue", "done"]
-    assert status["4302"].replied_on == dt.date(2018, 12, 23)
-    assert book.overdue(did, dt.date(2018, 12, 26))["4301"] == [3]
-
-
-def test_checklist_typed_by_hand_and_broken_files(book: Register, workdir: Path) -> None:
-    from openpyxl import Workbook
-
-    original = reference()
-    did = book.allocate(original).directive_id
-    follow = original.directive.follow_up
-    assert follow is not None
-    path = workdir / "typed.xlsx"
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.append(["รายงานผล"])
-    sheet.append(["รหัส", "ผู้รับ", *follow.tasks])  # headers: the tasks' own words
-    sheet.append(["4301", "เมืองหนองคาย", "ดำเนินการแล้ว", "2018-12-20", "ยังไม่ได้ทำ"])
-    sheet.append(["9999", "ไม่มี", "ดำเนินการแล้ว", None, None])
-    workbook.save(path)
-    result = book.import_checklist(did, path, today=dt.date(2018, 12, 23))
-    assert result.marked == 2 and result.unknown == ("9999",)
-    status = book.status(did, follow.tasks, follow.due, dt.date(2018, 12, 23))
-    assert [t.state for t in status[0].tasks] == ["done", "done", "open"]
-    book.mark_open(did, "4301", 2)  # a mark made by mistake is taken back
-    status = book.status(did, follow.tasks, follow.due, dt.date(2018, 12, 23))
-    assert [t.state for t in status[0].tasks] == ["done", "open", "open"]
-
-    path.write_text("not a workbook", encoding="utf-8")
-    with pytest.raises(InputError) as info:
-        book.import_checklist(did, path, today=dt.date(2018, 12, 24))
-    assert str(path) in str(info.value)
-    workbook = Workbook()
-    workbook.save(path)
-    with pytest.raises(InputError) as info:
-        book.import_checklist(did, path, today=dt.date(2018, 12, 24))
-    assert "รหัส" in str(info.value)
-
-
-# -- listing and exports --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def filled(book: Register, workdir: Path) -> Register:
-    """27 rows over two letters, one with an e-mail outcome and a Message-ID."""
-    did = book.allocate(reference()).directive_id
-    book.allocate(letter(workdir, "each", kind="external", address="each"))
-    book.allocate(letter(workdir, "third", subject="การประชุมประจำเดือน ครั้งที่ 12/2561"))
-    book.record_action(did, "4301", EMAIL, dt.datetime(2018, 12, 11, 10, 30), "<r1.4301@x.example>")
-    return book
-
-
-def test_csv_export_reads_back(filled: Register) -> None:
-    data = reg.export_csv(filled.rows())
-    assert data.startswith(b"\xef\xbb\xbf")  # the byte-order mark Excel needs for Thai
-    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert table[0] == list(reg.COLUMNS)
-    assert len(table) == 1 + 27
-    assert table[1][:3] == ["๑", f"{LINE}ว ๑", "๑๑/๑๒/๒๕๖๑"]
-    assert table[10][1] == f"{LINE}๑" and table[18][1] == f"{LINE}๙"
-    assert table[1][6].endswith("<r1.4301@x.example>")
-
-
-def test_xlsx_export_has_a_row_per_letter_and_recipient(filled: Register) -> None:
-    from openpyxl import load_workbook
-
-    sheet = load_workbook(io.BytesIO(reg.export_xlsx(filled.rows(), "ศาลากลางจังหวัดหนองคาย"))).active
-    assert sheet is not None
-    values = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert values[1] == list(reg.COLUMNS)
-    body = values[2:]
-    assert len(body) == 27
-    assert [row[0] for row in body] == [thai.thai_number(n) for n in range(1, 28)]
-    assert body[5][4] == "นายอำเภอสระใคร"
-    assert sheet["B3"].font.name == reg.XLSX_FONT
-    assert sheet.page_setup.orientation == "landscape"
-    assert sheet.print_title_rows == "$2:$2"  # the header row printed on every page
-
-
-def test_pdf_export_is_form_14_landscape_with_thai_digits(filled: Register, tmp_path: Path) -> None:
-    import pdfplumber
-
-    rows = filled.rows(2561)
-    path = tmp_path / "register.pdf"
-    districts = [m.name for m in reference().group.members]
-    path.write_bytes(
-        reg.export_pdf(rows, "ศาลากลางจังหวัดหนองคาย", letter_fonts(), keep_whole=districts)
+    assert (
+        book.allocate(chase, directive_id=follow_up_id, parent=directive_id).numbers
+        == numbering.numbers
     )
-    with pdfplumber.open(path) as pdf:
-        pages = [(float(p.width), float(p.height), p.chars) for p in pdf.pages]
-    assert len(pages) > 1
-    for width, height, _ in pages:
-        assert (width, height) == pytest.approx((841.89, 595.28), abs=0.5)  # A4 landscape
-    texts = [squash("".join(c["text"] for c in chars)) for _, _, chars in pages]
-    for text in texts:  # the header row repeats on every page
-        for column in reg.COLUMNS:
-            assert squash(column) in text
-    everything = "".join(texts)
-    assert squash("ทะเบียนหนังสือส่ง") in everything and squash("พ.ศ.๒๕๖๑") in everything
-    assert everything.count(squash(f"{LINE}ว๑")) == 9
-    assert squash(f"{LINE}๙") in everything and squash("ครั้งที่๑๒/๒๕๖๑") in everything
-    # Every digit is Thai; the Message-ID is the only text kept as written.
-    assert not any(ch.isascii() and ch.isdigit() for ch in everything.replace("r1.4301", ""))
-    assert "r1.4301" in everything
-    # A district's name is never split between two lines of its cell.
-    shown = [squash(line.text) for page in lines(path) for line in page]
-    for name in districts:
-        assert sum(squash(name) in text for text in shown) == 3, name  # its three letters
-
-
-def test_terminal_table_is_aligned(filled: Register) -> None:
-    text = reg.format_table(filled.rows())
-    lines = text.splitlines()
-    assert len(lines) == 2 + 27
-    starts = {reg.display_width(line[: line.index("ที่")]) for line in lines if "ที่" in line}
-    assert len(starts) == 1  # the ที่ column starts at one place on every line
-    assert "นายอำเภอโพธิ์ตาก" in text and "๑๑/๑๒/๒๕๖๑" in text
+    assert book.follow_ups(directive_id) == [follow_up_id]
+    assert book.follow_up_id(directive_id) == f"{directive_id}/remind/2"
+    note = book.entry(follow_up_id, "4316")
+    assert note is not None and note.note == f"ติดตามหนังสือ{LINE}ว ๑ ลงวันที่ ๑๑/๑๒/๒๕๖๑"
+    assert book.overdue(follow_up_id, dt.date(2019, 1, 11)) == {
+        "4316": [1, 2, 3],
+        "4317": [1, 2, 3],
+    }

@@ -3,12 +3,15 @@ points on the page. The office is the project's config.yaml with a Garuda drawn 
 
 from __future__ import annotations
 
+import io
 import itertools
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pdfplumber
+import pikepdf
 import pytest
 from conftest import EXAMPLE, Reference, Runner, make_office
 from pdfgeometry import (
@@ -39,7 +42,7 @@ BOTTOM_LIMIT = A4[1] - 2 * PT_PER_CM  # text below this is in the bottom margin
 @pytest.fixture(scope="module")
 def reference_build(tmp_path_factory: pytest.TempPathFactory, reference_office: Reference) -> Path:
     """The example directive and the office's config built once, as a clerk would."""
-    from letters.build import build
+    from letters.commands import build
 
     folder = tmp_path_factory.mktemp("reference")
     build(
@@ -204,12 +207,12 @@ def test_parts_in_order(reference_build: Path) -> None:
         "สำนักงานพัฒนาชุมชนจังหวัด",
         "โทร/โทรสาร๐-๔๒๔๑-๑๑๘๒",
     ]
+    # Each part's first line, read from the top of page 1 on, comes after the parts above it.
     position = 0
-    for part in wanted:
-        found = next(
-            i for i, t in enumerate(flow[position:], position) if t.startswith(squash(part))
-        )
-        position = found + 1
+    for above, part in zip(["(the top of page 1)", *wanted], wanted, strict=False):
+        found = [i for i, t in enumerate(flow) if i >= position and t.startswith(squash(part))]
+        assert found, f"{part} is missing, or stands before {above}: {flow}"
+        position = found[0] + 1
 
 
 def test_signature_block_centred_under_the_close(reference_build: Path) -> None:
@@ -657,7 +660,7 @@ def test_overprinted_copies_are_the_pages_of_whole_ones(each_letter: Any) -> Non
             assert overprinted(made.pdf) == [], "a name wider than the line is laid out whole"
             assert made.pdf == reference.pdf
         else:
-            assert overprinted(made.pdf) == ["/Fill0"], f"{name}: not overprinted"
+            assert overprinted(made.pdf) == ["/Fill"], f"{name}: not overprinted"
 
 
 def test_overprinted_addressee_reads_after_the_salutation(each_letter: Any, tmp_path: Path) -> None:
@@ -707,7 +710,7 @@ def test_overprinting_holds_under_stamps_and_the_draft_watermark(tmp_path: Path)
         for member in letter.recipients[:3]:
             copy = copy_for(letter, member, None if draft else "7", draft=draft)
             made, reference = fast.render(copy, date), whole.render_whole(copy, date)
-            assert overprinted(made.pdf) == ["/Fill0"]
+            assert overprinted(made.pdf) == ["/Fill"]
             assert pixels(made.pdf) == pixels(reference.pdf), (draft, member.code)
 
 
@@ -732,7 +735,7 @@ def test_a_title_longer_than_the_line_wraps_inside_the_margins(tmp_path: Path) -
     for member in letter.recipients[:3]:  # 4301, 4302 (the long title), 4305
         copy = copy_for(letter, member, "7")
         made, reference = fast.render(copy, date), whole.render_whole(copy, date)
-        assert overprinted(made.pdf) == ["/Fill0"], member.code
+        assert overprinted(made.pdf) == ["/Fill"], member.code
         assert pixels(made.pdf) == pixels(reference.pdf), member.code
         path = tmp_path / f"{member.code}.pdf"
         path.write_bytes(made.pdf)
@@ -832,3 +835,180 @@ def test_pagination_as_a_clerk_sets_it_in_word(tmp_path: Path) -> None:
         )
         unit_apart += unit > flat[close][0]
     assert split and moved and unit_apart
+
+
+# ---------------------------------------------------------------- the electronic letter (issue 17)
+
+# What a district office's viewer reads out of a letter: ำ intact, marks in order, no space
+# inside a word (the justification's gaps), line breaks joined as the directive has them.
+_WORDS = ("อำเภอ", "ดำเนินการ", "ส่งมาด้วย")
+
+
+def _directive_paragraphs(letter: Any) -> list[str]:
+    """Each body paragraph, numbered item and the closing, as the directive has them (digits
+    printed Thai, items after their number)."""
+    found = []
+    for paragraph in letter.directive.body:
+        found.append(thai.thai_digits(paragraph.text))
+        found.extend(
+            f"{thai.item_number(i)} {thai.thai_digits(item)}"
+            for i, item in enumerate(paragraph.items, 1)
+        )
+    return [*found, thai.thai_digits(letter.directive.closing)]
+
+
+def _reads_back(pdf: bytes, letter: Any) -> None:
+    from pdftext import ENGINES, lines, missing
+
+    slogan = [letter.config.model.office.slogan or ""]
+    for engine in ENGINES:
+        assert missing(_directive_paragraphs(letter), pdf, engine, slogan) == [], engine
+        text = " ".join(lines(pdf, engine))
+        assert all(word in text for word in _WORDS), engine
+
+
+def test_reference_letters_copy_back_exactly(
+    reference_build: Path, reference_office: Reference
+) -> None:
+    from letters.directive import load_letter
+
+    letter = load_letter(reference_office.directive, reference_office.config)
+    letters = _letters(reference_build)
+    assert len(letters) == 9
+    for pdf in letters:
+        _reads_back(pdf.read_bytes(), letter)
+
+
+def test_a_letter_of_three_pages_copies_back_exactly(
+    tmp_path: Path, reference_office: Reference
+) -> None:
+    from letters.content import copy_for
+    from letters.directive import load_letter
+
+    letter = load_letter(_long_directive(tmp_path), reference_office.config)
+    made = _renderer(letter).render_whole(
+        copy_for(letter, letter.recipients[0], "1"), letter.directive.date
+    )
+    assert made.pages >= 3
+    _reads_back(made.pdf, letter)
+
+
+def test_overprinted_addressee_copies_back_in_its_place(each_letter: Any) -> None:
+    from pdftext import ENGINES, lines
+
+    from letters.content import copy_for
+
+    renderer = _renderer(each_letter)
+    date = each_letter.directive.date
+    by_code = {m.code: m for m in each_letter.recipients}
+    cases = {"4301": "นายอำเภอเมืองหนองคาย", "4307": "นายอำเภอศรีเชียงใหม่ (R&D <กลุ่ม ๒>)"}
+    for code, addressee in cases.items():
+        made = renderer.render(copy_for(each_letter, by_code[code], "7"), date)
+        assert overprinted(made.pdf) == ["/Fill"]
+        _reads_back(made.pdf, each_letter)
+        for engine in ENGINES:
+            found = lines(made.pdf, engine)
+            at = found.index(f"เรียน {addressee}")
+            assert found[at - 1].startswith("เรื่อง ") and found[at + 1].startswith("สิ่งที่ส่งมาด้วย")
+
+
+def test_archive_and_tags_of_every_kind_of_letter(tmp_path: Path, each_letter: Any) -> None:
+    """PDF/A-3b and tagged: the rules pikepdf can check (tests/pdfa.py; the README says which
+    it cannot), on a whole letter, an overprinted one, a draft, a letter of three pages."""
+    from pdfa import alt_texts, archive_problems, tag_problems, xmp
+
+    from letters.content import copy_for
+
+    renderer = _renderer(each_letter)
+    date = each_letter.directive.date
+    member = each_letter.recipients[0]
+    made = {
+        "whole": renderer.render_whole(copy_for(each_letter, member, "7"), date).pdf,
+        "overprinted": renderer.render(
+            copy_for(each_letter, each_letter.recipients[1], "7"), date
+        ).pdf,
+        "draft": renderer.render_whole(copy_for(each_letter, member, None, draft=True), date).pdf,
+    }
+    assert overprinted(made["overprinted"]) == ["/Fill"]
+    for kind, pdf in made.items():
+        assert archive_problems(pdf) == [], kind
+        assert tag_problems(pdf) == [], kind
+        assert alt_texts(pdf) == ["ตราครุฑ"], kind
+        with pikepdf.open(io.BytesIO(pdf)) as document:
+            assert xmp(document) == {
+                "pdfaid:part": "3",
+                "pdfaid:conformance": "B",
+                "dc:title": each_letter.directive.subject,
+                "dc:creator": str([each_letter.config.model.office.name]),
+                "dc:language": str({"th"}),
+                "xmp:CreateDate": date.isoformat(),
+            }, kind
+    # The draft's watermark is a decoration: drawn as an artifact, no part of the tree.
+    watermark = "ร่าง".encode("utf-16-be").hex().encode()
+    artifact = rb"/ActualText <feff" + watermark + rb">>>\s*BDC\s*/Artifact\s*BMC"
+    assert re.search(artifact, _decoded(made["draft"]))
+
+
+def test_each_setting_turns_its_part_off_and_the_paper_stays_the_same(each_letter: Any) -> None:
+    """``pdf: {text_layer, archive, tagged}`` in config.yaml: the letter without them prints
+    the same pages, pixel for pixel (the justification is on paper as it was)."""
+    from pdfa import archive_problems, tag_problems
+
+    from letters.config import PdfSettings
+    from letters.content import copy_for
+
+    config = each_letter.config.model
+    fonts_folder = each_letter.config.folder
+    copy = copy_for(each_letter, each_letter.recipients[1], "7")
+    date = each_letter.directive.date
+
+    def made(**settings: bool) -> bytes:
+        from letters.fonts import letter_fonts
+        from letters.render import PdfRenderer
+
+        renderer = PdfRenderer(
+            config.layout,
+            letter_fonts(fonts_folder),
+            author=config.office.name,
+            keep_whole=each_letter.directory_names,
+            pdf=PdfSettings(**settings),
+        )
+        return renderer.render(copy, date).pdf
+
+    on, off = made(), made(text_layer=False, archive=False, tagged=False)
+    assert pixels(on) == pixels(off)
+    assert archive_problems(off) and tag_problems(off) == ["no structure tree"]
+    assert b"ActualText" not in _decoded(off) and b"ActualText" in _decoded(on)
+    from pdftext import missing  # without the text layer, the old faults come back
+
+    assert missing(_directive_paragraphs(each_letter), off, "poppler")
+    assert tag_problems(made(tagged=False)) == ["no structure tree"]
+    assert archive_problems(made(archive=False))
+    assert archive_problems(made(tagged=False)) == []
+
+
+def _decoded(pdf: bytes) -> bytes:
+    """Every stream of ``pdf``, decoded, one after the other."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return b"".join(o.read_bytes() for o in document.objects if isinstance(o, pikepdf.Stream))
+
+
+def test_config_turns_text_layer_archive_and_tags_off(tmp_path: Path, letters: Runner) -> None:
+    """config.yaml ``pdf:``, for an office whose printer or records system chokes on them."""
+    from pdfa import archive_problems, tag_problems
+
+    directive = make_office(tmp_path, emblem=False)
+    config = tmp_path / "config.yaml"
+    settings = "\npdf:\n  text_layer: false\n  archive: false\n  tagged: false\n"
+    config.write_text(config.read_text(encoding="utf-8") + settings, encoding="utf-8")
+    result = letters("build", directive, "--only", "4301", "--format", "pdf", cwd=tmp_path)
+    assert result.code == 0, result.text
+    out = directive.parent.parent / "out" / "line-at"
+    letter = (out / "letters" / "4301-เมืองหนองคาย.pdf").read_bytes()
+    bundle = (out / "bundles" / "4301-เมืองหนองคาย.pdf").read_bytes()
+    for pdf in (letter, bundle):
+        assert b"ActualText" not in _decoded(pdf)
+        assert tag_problems(pdf) == ["no structure tree"]
+        assert "XMP pdfaid /" in archive_problems(pdf)
+    with pikepdf.open(io.BytesIO(bundle)) as document:
+        assert "/AF" not in document.Root and not document.attachments

@@ -32,10 +32,13 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_wheel_carries_templates_and_fonts_inside_the_package(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    for template in (ROOT / "templates").iterdir():
-        assert f"letters/templates/{template.name}" in names
+    templates = ROOT / "templates"
+    for template in (p for p in templates.rglob("*") if p.is_file()):
+        assert f"letters/templates/{template.relative_to(templates).as_posix()}" in names
+    assert "letters/templates/office/config.yaml.j2" in names  # letters init's files too
     assert "letters/fonts/README.md" in names
     assert "letters/cli.py" in names
+    assert "letters/schemas/correspondence-letter.xsd" in names  # the e-saraban XSD
 
 
 def test_installed_wheel_prefers_its_own_copy(wheel: Path, tmp_path: Path) -> None:

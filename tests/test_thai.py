@@ -237,3 +237,17 @@ def test_short_month_names_agree_with_pythainlp() -> None:
 )
 def test_years_apart(day: dt.date, far: bool) -> None:
     assert thai.years_apart(day, dt.date(2025, 3, 1)) is far
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "office"),
+    [
+        ("ท่าบ่อ", "นายอำเภอท่าบ่อ", "อำเภอท่าบ่อ"),
+        ("เมืองหนองคาย", "นายอำเภอเมืองหนองคาย", "อำเภอเมืองหนองคาย"),
+        ("อำเภอสังคม", "นายอำเภอสังคม", "อำเภอสังคม"),  # already the office's name
+        ("พระนคร", "ผู้อำนวยการเขตพระนคร", "เขตพระนคร"),
+        ("สำนักงานจังหวัด", "หัวหน้าสำนักงานจังหวัด", "สำนักงานจังหวัด"),
+    ],
+)
+def test_office_name(name: str, title: str, office: str) -> None:
+    assert thai.office_name(name, title) == office

@@ -5,7 +5,8 @@
 #   bash tools/setup-system.sh --test   # and the test suite's real parts (LibreOffice, ...)
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig)
-test_packages=(libreoffice-writer-nogui cups printer-driver-cups-pdf cups-ipp-utils)
+# poppler-utils: pdfsig, the independent verifier of signed letters (tests/test_signing.py).
+test_packages=(libreoffice-writer-nogui cups printer-driver-cups-pdf cups-ipp-utils poppler-utils)
 if [ "${1:-}" = "--test" ]; then
   packages+=("${test_packages[@]}")
 fi
