@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CONFIG, EXAMPLE, ROOT, Runner
+from conftest import CONFIG, EXAMPLE, ROOT, Prebuilt, Runner
 
 from letters import __version__
 
@@ -176,3 +176,43 @@ def test_output_into_a_pipe_closed_early_ends_quietly(workdir: Path) -> None:
     )
     assert proc.returncode == 0 and len(proc.stdout) == 10
     assert b"Traceback" not in proc.stderr and b"internal error" not in proc.stderr
+
+
+def test_config_and_register_options_after_the_subcommand(
+    tmp_path: Path, prebuilt: Prebuilt, letters: Runner
+) -> None:
+    """``--config`` and ``--register`` go before or after ``export``, as the clerk types them."""
+    office = prebuilt(tmp_path / "office")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    after = letters(
+        "register",
+        "export",
+        "--format",
+        "csv",
+        "--config",
+        office / "config.yaml",
+        "--register",
+        office / "register.sqlite3",
+        "--out",
+        "after.csv",
+        cwd=elsewhere,
+    )
+    assert after.code == 0, after.text
+    before = letters(
+        "register",
+        "--config",
+        office / "config.yaml",
+        "--register",
+        office / "register.sqlite3",
+        "export",
+        "--format",
+        "csv",
+        "--out",
+        "before.csv",
+        cwd=elsewhere,
+    )
+    assert before.code == 0, before.text
+    written = (elsewhere / "after.csv").read_bytes()
+    assert written == (elsewhere / "before.csv").read_bytes()
+    assert written.decode("utf-8-sig").count("\r\n") == 10  # the header and nine letters

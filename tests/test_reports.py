@@ -48,7 +48,7 @@ def test_csv_export_reads_back(filled: Register) -> None:
     data = export_csv(filled.rows())
     assert data.startswith(b"\xef\xbb\xbf")  # the byte-order mark Excel needs for Thai
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert table[0] == [*COLUMNS, "ประวัติการปฏิบัติ"]
+    assert table[0] == [*COLUMNS, "ประวัติการปฏิบัติ", "ลายมือชื่อดิจิทัล (signer certificate SHA-256)"]
     assert len(table) == 1 + 27
     assert table[1][:3] == ["๑", f"{LINE}ว ๑", "๑๑/๑๒/๒๕๖๑"]
     assert table[10][1] == f"{LINE}๑" and table[18][1] == f"{LINE}๙"
