@@ -623,7 +623,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs of the 9-district case")
     parser.add_argument("--splice", action="store_true", help="only the DOCX splicing (6.)")
     parser.add_argument("--child", nargs=3, metavar=("KIND", "DIRECTIVE", "OUT"))
+    parser.add_argument("--preview", action="store_true", help="only the web page's preview")
     args = parser.parse_args()
+    if args.preview:
+        from preview import preview_seconds, record
+
+        with tempfile.TemporaryDirectory(prefix="letters-bench-") as tmp:
+            first, median, times = preview_seconds(Path(tmp))
+        say(f"web preview: median {median:.2f} s after the first ({first:.2f} s)")
+        info = {k: v for k, v in machine().items() if k in ("CPU", "cores", "Python")}
+        record(RESULTS, first, median, times, ", ".join(f"{k} {v}" for k, v in info.items()))
+        return
     if args.child:
         kind, directive, out = args.child
         child(kind, Path(directive), Path(out))

@@ -545,6 +545,27 @@ def export_ecms(
     click.echo(result.text)
 
 
+@cli.command()
+@click.argument(
+    "folder", type=click.Path(file_okay=False, path_type=Path), default=".", required=False
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="ที่อยู่ที่เปิดให้เข้า (bind).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8700, show_default=True)
+@click.option("--no-browser", is_flag=True, help="ไม่เปิดเบราว์เซอร์ (do not open the browser).")
+@click.option(
+    "--hash-password",
+    is_flag=True,
+    help="พิมพ์ password_hash สำหรับ web.users ใน config.yaml แล้วจบ (hash a password).",
+)
+def serve(folder: Path, host: str, port: int, no_browser: bool, hash_password: bool) -> None:
+    """หน้าเว็บของสำนักงาน: เขียน ดูตัวอย่าง อนุมัติ ส่ง ติดตาม (the office's web page)."""
+    if hash_password:
+        password = click.prompt("รหัสผ่าน (password)", hide_input=True, confirmation_prompt=True)
+        click.echo(commands.hash_password(password))
+        return
+    commands.serve(folder, host, port, open_browser=not no_browser, announce=click.echo)
+
+
 def _progress() -> Callable[[int, int, str], None] | None:
     """A progress bar on a terminal for long runs; nothing when the output is a file or a pipe."""
     return commands.progress_bar(sys.stderr)

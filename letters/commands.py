@@ -19,6 +19,7 @@ from letters.errors import InputError, Problem, RegisterError
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
+    from flask import Flask
 
     from letters.build import BuildResult
     from letters.config import OfficeConfig
@@ -641,3 +642,32 @@ def export_ecms(
     count = thai.thai_number(len(documents))
     written = f"เขียนแล้ว (written): {count} ไฟล์ใน {folder / 'ecms'}"
     return Exported(written, ecms.missing_summary(letters))
+
+
+# --- the office's web page: serve -------------------------------------------------------
+
+
+def web_app(folder: Path, host: str) -> Flask:
+    """The web page of the office ``folder`` (``letters.web``), its pages calling this
+    module's functions, handed in; InputError when bound beyond this machine without users."""
+    import sys
+
+    from letters.web import create_app
+
+    return create_app(folder, host=host, commands=sys.modules[__name__])
+
+
+def serve(
+    folder: Path, host: str, port: int, *, open_browser: bool, announce: Callable[[str], None]
+) -> None:
+    """``letters serve``: the web page at http://HOST:PORT/ (waitress) until interrupted."""
+    from letters.web import run
+
+    run(web_app(folder, host), folder, host, port, open_browser=open_browser, announce=announce)
+
+
+def hash_password(password: str) -> str:
+    """``letters serve --hash-password``: what ``web.users.<login>.password_hash`` holds."""
+    from letters.web import hash_password as hashed
+
+    return hashed(password)

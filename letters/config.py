@@ -152,6 +152,15 @@ Address = Annotated[Text, _rule(_address_fault)]
 Sender = Annotated[Text, _rule(_sender_fault)]
 
 
+def _password_hash(value: str) -> str:
+    if not value.startswith(("scrypt:", "pbkdf2:")):
+        raise ValueError(
+            "ต้องเป็นรหัสผ่านที่เข้ารหัสแล้ว (a password hash, never the password): "
+            "ใส่ค่าที่ letters serve --hash-password พิมพ์ออกมา"
+        )
+    return value
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -282,8 +291,26 @@ class Signing(_Model):
     trust_roots: list[Text] = Field(default_factory=list)  # root CA files for letters verify
 
 
+class WebUser(_Model):
+    """One person of ``web.users``, who may use ``letters serve`` bound to a LAN address:
+    ``clerk`` prepares and sends, ``signer`` approves. ``password_hash`` is what
+    ``letters serve --hash-password`` prints (scrypt), never the password itself."""
+
+    name: Text
+    role: Literal["clerk", "signer"]
+    password_hash: Annotated[str, AfterValidator(_password_hash)]
+    signer: Text | None = None  # a key of ``signers``: then approves only the letters it signs
+
+
+class Web(_Model):
+    """``web:``: the web page (``letters serve``); ``users`` by their login name."""
+
+    users: dict[str, WebUser] = Field(default_factory=dict)
+
+
 class Config(_Model):
     office: Office
+    web: Web = Field(default_factory=Web)
     pdf: PdfSettings = Field(default_factory=PdfSettings)
     signing: Signing = Field(default_factory=Signing)
     units: dict[str, Unit] = Field(min_length=1)

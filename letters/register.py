@@ -633,3 +633,35 @@ class Register(Tracking):
             if row.code == code and not row.cancelled:
                 return row
         return None
+
+    # -- approval (the web page's เสนอลงนาม) --------------------------------------------------
+
+    def approve(self, letter: Letter, directive_id: str, who: str, at: dt.datetime) -> None:
+        """Record that ``who`` approved the letter as it reads now."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO approval (directive_id, content_hash, approved_by, at) "
+                "VALUES (?, ?, ?, ?)",
+                (directive_id, content_hash(letter), who, at.isoformat(timespec="seconds")),
+            )
+
+    def approval(self, letter: Letter, directive_id: str) -> Approval | None:
+        """The latest approval of the letter as it reads now (None: none, or edited since)."""
+        found = [a for a in self.approvals(directive_id) if a.content_hash == content_hash(letter)]
+        return found[-1] if found else None
+
+    def approvals(self, directive_id: str | None = None) -> list[Approval]:
+        query = "SELECT directive_id, content_hash, approved_by, at FROM approval"
+        params: tuple[str, ...] = ()
+        if directive_id is not None:
+            query, params = query + " WHERE directive_id = ?", (directive_id,)
+        with self._guard():
+            found = self._conn.execute(query + " ORDER BY id", params).fetchall()
+        return [Approval(r[0], r[1], r[2], dt.datetime.fromisoformat(r[3])) for r in found]
+
+
+class Approval(NamedTuple):
+    directive_id: str
+    content_hash: str
+    approved_by: str
+    at: dt.datetime

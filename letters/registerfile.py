@@ -121,8 +121,21 @@ _V4 = _sql(
     )"""
 )
 
+# A signer's approval of a letter (เสนอลงนาม) on the web page, before it is numbered: who and
+# when, and the hash of the content approved (an edit after it needs a new approval).
+_V5 = _sql(
+    """CREATE TABLE approval (
+        id INTEGER PRIMARY KEY,
+        directive_id TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        approved_by TEXT NOT NULL,
+        at TEXT NOT NULL
+    )""",
+    "CREATE INDEX approval_directive ON approval(directive_id)",
+)
+
 # Applied in order from the first release on; the schema's version is how many were applied.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5)
 
 
 class RegisterFile:

@@ -6,7 +6,8 @@
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig)
 # poppler-utils: pdfsig, the independent verifier of signed letters (tests/test_signing.py).
-test_packages=(libreoffice-writer-nogui cups printer-driver-cups-pdf cups-ipp-utils poppler-utils)
+# chromium: the browser tests/test_web.py drives with Playwright (Debian's, not a download).
+test_packages=(libreoffice-writer-nogui cups printer-driver-cups-pdf cups-ipp-utils poppler-utils chromium)
 if [ "${1:-}" = "--test" ]; then
   packages+=("${test_packages[@]}")
 fi
