@@ -494,6 +494,13 @@ def test_reference_directive_built_signed_verifies_everywhere(
     assert wrong.code == 1 and "wrong certificate password" in wrong.err
     assert tree(workdir) == before
 
+    # A draft is never signed, and needs no password.
+    draft = letters("build", "line-at/directive.yaml", "--draft", "--format", "pdf", cwd=workdir)
+    assert draft.code == 0, draft.text
+    drafts = sorted((workdir / "out" / "line-at-draft" / "letters").glob("*.pdf"))
+    assert len(drafts) == 9 and all(b"/ByteRange" not in p.read_bytes() for p in drafts)
+    assert "does not contain any signatures" in pdfsig(drafts[0])
+
     env = {"LETTERS_CERT_PASSWORD": PASSWORD.decode()}
     built = letters("build", "line-at/directive.yaml", cwd=workdir, env=env)
     assert built.code == 0, built.text
