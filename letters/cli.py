@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from letters import __version__, commands
-from letters.errors import InputError, LettersError
+from letters.errors import LettersError
 
 DIRECTIVE = click.Path(exists=False, dir_okay=False, path_type=Path)
 CONFIG_OPTION = click.option(
@@ -38,21 +38,28 @@ REGISTER_OPTION = click.option(
 )
 
 
-class _Formats(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2 on
-    """``pdf,docx``: letter formats, comma-separated; an unknown one is a usage error (2)."""
+class _Typed(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2 on
+    """A value as a clerk types it, read by a function of ``letters.commands`` that raises
+    ValueError saying what to type: its message is click's usage error (exit status 2)."""
 
-    name = "formats"
+    def __init__(self, name: str, read: Callable[[str], Any], kind: type) -> None:
+        self.name = name
+        self.read = read
+        self.kind = kind  # a value already read (a default) passes as it is
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, tuple):
+        if isinstance(value, self.kind):
             return value
         try:
-            return commands.parse_formats(str(value))
-        except InputError as exc:
-            self.fail("; ".join(p.message for p in exc.problems), param, ctx)
+            return self.read(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
-FORMATS = _Formats()
+# ``pdf,docx``; ``2018-12-11``, ``2561-12-11`` (พ.ศ.), ``๑๑ ธันวาคม ๒๕๖๑``; ``2569`` or ``2026``.
+FORMATS = _Typed("formats", commands.parse_formats, tuple)
+DATE = _Typed("date", commands.typed_day, dt.date)
+YEAR = _Typed("year", commands.typed_year, int)
 
 
 # click's usage errors, said in Thai before click's English (exit status 2 as before).
@@ -192,41 +199,6 @@ def build(
     for warning in result.warnings:
         click.secho(warning, err=True, fg="yellow")
     click.echo(result.summary())
-
-
-class _Date(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2 on
-    """A date as a clerk types it, read by ``letters.thai.typed_date`` as in a directive:
-    ``2018-12-11``, ``2561-12-11`` (พ.ศ.), ``๑๑ ธันวาคม ๒๕๖๑``."""
-
-    name = "date"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return commands.typed_day(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-DATE = _Date()
-
-
-class _Year(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2 on
-    """A year as a clerk types it: ``2569`` (พ.ศ.), ``2026`` (ค.ศ.), ``๒๕๖๙``, ``พ.ศ. 2569``."""
-
-    name = "year"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, int):
-            return value
-        try:
-            return commands.typed_year(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-YEAR = _Year()
 
 
 @cli.command()

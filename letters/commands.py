@@ -75,9 +75,13 @@ def numbered_letter(
 
 
 def parse_formats(value: str) -> tuple[str, ...]:
+    """``--format``: ``pdf,docx`` to a tuple; ValueError naming what is not a format."""
     from letters.build import parse_formats as parse
 
-    return parse(value)
+    try:
+        return parse(value)
+    except InputError as exc:
+        raise ValueError("; ".join(p.message for p in exc.problems)) from None
 
 
 def typed_day(text: str) -> dt.date:
