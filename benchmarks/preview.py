@@ -23,31 +23,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the editor form read as the tests read it
 
-
-def _fields(page: str) -> list[tuple[str, str]]:
-    """The editor form's fields as a browser posts them."""
-    start = page.index('<form id="editor"')
-    form = page[start : page.index("</form>", start)]
-    fields: list[tuple[str, str]] = []
-    for tag in re.finditer(r"<input ([^>]*)>", form):
-        attrs = dict(re.findall(r'([\w.-]+)="([^"]*)"', tag.group(1)))
-        kind = attrs.get("type")
-        if (
-            "name" in attrs
-            and kind != "file"
-            and (kind != "checkbox" or " checked" in tag.group(1))
-        ):
-            fields.append((attrs["name"], html.unescape(attrs.get("value", ""))))
-    textareas = r'<textarea id="[^"]*" name="([^"]+)">(.*?)</textarea>'
-    for name, text in re.findall(textareas, form, re.S):
-        fields.append((name, html.unescape(text)))
-    selects = r'<select id="[^"]*" name="([^"]+)">(.*?)</select>'
-    for name, options in re.findall(selects, form, re.S):
-        chosen = re.search(r'<option value="([^"]*)" selected|<option selected>([^<]*)<', options)
-        if chosen:
-            fields.append((name, html.unescape(chosen.group(1) or chosen.group(2))))
-    return fields
+from pageform import editor_fields  # noqa: E402
 
 
 def preview_seconds(work: Path, rounds: int = 15) -> tuple[float, float, list[float]]:
@@ -69,7 +47,7 @@ def preview_seconds(work: Path, rounds: int = 15) -> tuple[float, float, list[fl
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
         )
         with opener.open(address + "directives/line-at") as response:
-            fields = _fields(response.read().decode())
+            fields = editor_fields(response.read().decode())
         token = dict(fields)["csrf"]
         subject = dict(fields)["subject"]
 

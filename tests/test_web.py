@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import make_office
 from flask.testing import FlaskClient
+from pageform import editor_fields
 from PIL import Image
 from smtpserver import Mailbox, smtp_server
 from werkzeug.datastructures import MultiDict
@@ -73,24 +74,7 @@ def _csrf(page: str) -> str:
 
 def _editor_form(page: str) -> MultiDict[str, str]:
     """The editor's fields as a browser posts them (checked boxes, selected options)."""
-    form = page[page.index('<form id="editor"') : page.index("</form>", page.index('id="editor"'))]
-    fields: list[tuple[str, str]] = []
-    for tag in re.finditer(r"<input ([^>]*)>", form):
-        attrs = dict(re.findall(r'([\w.-]+)="([^"]*)"', tag.group(1)))
-        if "name" not in attrs or attrs.get("type") == "file":
-            continue
-        if attrs.get("type") == "checkbox" and " checked" not in tag.group(1):
-            continue
-        fields.append((attrs["name"], html.unescape(attrs.get("value", ""))))
-    textareas = r'<textarea id="[^"]*" name="([^"]+)">(.*?)</textarea>'
-    for name, text in re.findall(textareas, form, re.S):
-        fields.append((name, html.unescape(text)))
-    selects = r'<select id="[^"]*" name="([^"]+)">(.*?)</select>'
-    for name, options in re.findall(selects, form, re.S):
-        chosen = re.search(r'<option value="([^"]*)" selected|<option selected>([^<]*)<', options)
-        if chosen:
-            fields.append((name, html.unescape(chosen.group(1) or chosen.group(2))))
-    return MultiDict(fields)
+    return MultiDict(editor_fields(page))
 
 
 @pytest.fixture
