@@ -97,6 +97,21 @@ class Reference:
     directive: Path
 
 
+def rewrite_body(directive: Path, body: str) -> None:
+    """Put ``body`` (YAML list lines) in place of the directive file's ``body:`` entries,
+    the rest of the file as it was."""
+    head, _, rest = directive.read_text(encoding="utf-8").partition("body:\n")
+    _, _, tail = rest.partition("\nclosing:")
+    directive.write_text(f"{head}body:\n{body}\n\nclosing:{tail}", encoding="utf-8")
+
+
+def rewrite_follow_up(directive: Path, follow_up: str = "") -> None:
+    """Put ``follow_up`` (the YAML from ``follow_up:`` on; empty: none) in place of the
+    directive file's last part, ``follow_up:`` to the end."""
+    head, _, _ = directive.read_text(encoding="utf-8").partition("follow_up:")
+    directive.write_text(head + follow_up, encoding="utf-8")
+
+
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file below ``folder`` with its bytes: to show that nothing was written."""
     return {

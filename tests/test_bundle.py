@@ -21,7 +21,7 @@ from typing import Any
 import pdfplumber
 import pikepdf
 import pytest
-from conftest import CONFIG, EXAMPLE, Reference, draw_emblem
+from conftest import CONFIG, EXAMPLE, Reference, draw_emblem, rewrite_follow_up
 from pdfgeometry import A4, PT_PER_CM, lines, overprinted, pixels, squash
 from PIL import Image
 from pypdf import PdfReader
@@ -307,13 +307,11 @@ def test_reply_form_with_many_tasks_stays_on_one_page(
 ) -> None:
     folder = tmp_path / "line-at"
     shutil.copytree(EXAMPLE, folder)
-    source = (folder / "directive.yaml").read_text(encoding="utf-8")
-    head, _, _ = source.partition("follow_up:")
     tasks = "".join(
         f"    - รายงานผลการดำเนินการตามข้อ {i} พร้อมภาพถ่ายกิจกรรมในพื้นที่ทุกตำบล\n" for i in range(1, 9)
     )
-    (folder / "directive.yaml").write_text(
-        head + f"follow_up:\n  due: 2018-12-25\n  tasks:\n{tasks}", encoding="utf-8"
+    rewrite_follow_up(
+        folder / "directive.yaml", f"follow_up:\n  due: 2018-12-25\n  tasks:\n{tasks}"
     )
     letter = load_letter(folder / "directive.yaml", reference_office.config)
     _, forms = _renderers(letter)
@@ -493,12 +491,11 @@ def varied(tmp_path_factory: pytest.TempPathFactory) -> Letter:
     office = tmp_path_factory.mktemp("varied")
     folder = office / "line-at"
     shutil.copytree(EXAMPLE, folder)
-    head, _, _ = (folder / "directive.yaml").read_text(encoding="utf-8").partition("follow_up:")
     tasks = "".join(
         f"    - รายงานผลการดำเนินการตามข้อ {i} พร้อมภาพถ่ายกิจกรรมในพื้นที่ทุกตำบล\n" for i in (1, 2)
     )
-    (folder / "directive.yaml").write_text(
-        head + f"follow_up:\n  due: 2018-12-25\n  tasks:\n{tasks}", encoding="utf-8"
+    rewrite_follow_up(
+        folder / "directive.yaml", f"follow_up:\n  due: 2018-12-25\n  tasks:\n{tasks}"
     )
     config = CONFIG.read_text(encoding="utf-8")
     for old, new in (

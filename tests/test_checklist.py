@@ -14,7 +14,7 @@ from typing import Any
 
 import pdfplumber
 import pytest
-from conftest import CONFIG, EXAMPLE, ROOT
+from conftest import CONFIG, EXAMPLE, ROOT, rewrite_follow_up
 from pdfgeometry import pixels, squash
 from test_register import write
 
@@ -127,8 +127,7 @@ def test_letter_without_follow_up(tmp_path: Path) -> None:
     folder = tmp_path / "line-at"
     shutil.copytree(EXAMPLE, folder)
     directive = folder / "directive.yaml"
-    head, _, _ = directive.read_text(encoding="utf-8").partition("follow_up:")
-    directive.write_text(head, encoding="utf-8")
+    rewrite_follow_up(directive)
     letter = load_letter(directive, CONFIG)
     assert letter.directive.follow_up is None
     rows, _, _, text = _table(checklist_pdf(letter, letter_fonts()))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import CONFIG, EXAMPLE, Runner, make_office, tree
+from conftest import CONFIG, EXAMPLE, Runner, make_office, rewrite_body, tree
 from pdfgeometry import lines
 
 from letters import thai
@@ -846,11 +846,7 @@ def test_page_number_with_css_characters_prints_as_written(tmp_path: Path, lette
         emblem=False,
         config_edits={"dispatch:": "layout:\n  page_number: '\"; } \\ {n} {'\ndispatch:"},
     )
-    example = directive.read_text(encoding="utf-8")
-    head, _, rest = example.partition("body:\n")
-    _, _, tail = rest.partition("\nclosing:")
-    body = "\n".join(f"  - ย่อหน้าที่ {i} ของหนังสือหลายหน้า" for i in range(1, 61))
-    directive.write_text(f"{head}body:\n{body}\n\nclosing:{tail}", encoding="utf-8")
+    rewrite_body(directive, "\n".join(f"  - ย่อหน้าที่ {i} ของหนังสือหลายหน้า" for i in range(1, 61)))
     result = letters(
         "build", directive, "--only", "4301", "--format", "pdf", "--out", "out", cwd=tmp_path
     )

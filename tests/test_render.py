@@ -13,7 +13,7 @@ from typing import Any
 import pdfplumber
 import pikepdf
 import pytest
-from conftest import EXAMPLE, Reference, Runner, make_office
+from conftest import EXAMPLE, Reference, Runner, make_office, rewrite_body
 from pdfgeometry import (
     A4,
     PT_PER_CM,
@@ -247,13 +247,11 @@ LONG_BODY = "\n".join(
 
 
 def _long_directive(folder: Path) -> Path:
-    example = (EXAMPLE / "directive.yaml").read_text(encoding="utf-8")
-    head, _, rest = example.partition("body:\n")
-    _, _, tail = rest.partition("\nclosing:")
     directive = folder / "long" / "directive.yaml"
     directive.parent.mkdir()
     shutil.copytree(EXAMPLE / "pr", directive.parent / "pr")
-    directive.write_text(f"{head}body:\n{LONG_BODY}\n\nclosing:{tail}", encoding="utf-8")
+    shutil.copy(EXAMPLE / "directive.yaml", directive)
+    rewrite_body(directive, LONG_BODY)
     return directive
 
 
@@ -315,11 +313,7 @@ def test_catchword_with_ampersand_and_quotes_prints_as_written(
 
     assert "<" not in css_string("</style><p>") and "&" not in css_string("&amp;")
     directive = make_office(tmp_path, emblem=False)
-    example = directive.read_text(encoding="utf-8")
-    head, _, rest = example.partition("body:\n")
-    _, _, tail = rest.partition("\nclosing:")
-    body = "\n".join(f"  - '\"AT&T\" ข้อความที่ {i}'" for i in range(1, 61))
-    directive.write_text(f"{head}body:\n{body}\n\nclosing:{tail}", encoding="utf-8")
+    rewrite_body(directive, "\n".join(f"  - '\"AT&T\" ข้อความที่ {i}'" for i in range(1, 61)))
     result = letters(
         "build", directive, "--only", "4301", "--format", "pdf", "--out", "out", cwd=tmp_path
     )
@@ -598,11 +592,7 @@ def test_directory_names_never_split(tmp_path: Path, letters: Runner) -> None:
         f"  - {filler * (k // 3)}{'และ' * (k % 3)} {name} รับทราบ" for k in range(1, 14)
     )
     office = _office(tmp_path, {}, {})
-    directive = office / "line-at" / "directive.yaml"
-    text = directive.read_text(encoding="utf-8")
-    head, _, rest = text.partition("body:\n")
-    _, _, tail = rest.partition("\nclosing:")
-    directive.write_text(f"{head}body:\n{paragraphs}\n\nclosing:{tail}", encoding="utf-8")
+    rewrite_body(office / "line-at" / "directive.yaml", paragraphs)
     pdf = _build_one(office, letters)
     flow = [squash(ln.text) for ln in _flow(pdf)]
     assert sum(t.count(squash(name)) for t in flow) == 13

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import CONFIG, EXAMPLE
+from conftest import CONFIG, EXAMPLE, rewrite_follow_up
 from test_checklist import TODAY, sample_progress
 
 from letters import thai
@@ -152,8 +152,7 @@ def test_letter_without_follow_up(tmp_path: Path) -> None:
     folder = tmp_path / "line-at"
     shutil.copytree(EXAMPLE, folder)
     directive = folder / "directive.yaml"
-    head, _, _ = directive.read_text(encoding="utf-8").partition("follow_up:")
-    directive.write_text(head, encoding="utf-8")
+    rewrite_follow_up(directive)
     letter = load_letter(directive, CONFIG)
     ws = openpyxl.load_workbook(io.BytesIO(checklist_xlsx(letter))).active
     assert ws is not None
