@@ -188,6 +188,31 @@ def sign_pdf(
 ) -> bytes:
     """``data`` (a finished PDF) signed as PAdES B-B, or B-T with ``timestamp_url``: one
     incremental update adding a signature field whose widget covers ``box``."""
+    return sign_with(
+        data,
+        load_credentials(certificate, password),
+        certificate=certificate,
+        box=box,
+        reason=reason,
+        location=location,
+        name=name,
+        timestamp_url=timestamp_url,
+    )
+
+
+def sign_with(
+    data: bytes,
+    credentials: Credentials,
+    *,
+    certificate: Path,
+    box: Box,
+    reason: str | None = None,
+    location: str | None = None,
+    name: str | None = None,
+    timestamp_url: str | None = None,
+) -> bytes:
+    """``sign_pdf`` with the signer already read from ``certificate`` (named in errors): a
+    build reads its certificate once and signs every letter with it."""
     from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.sign import fields, signers
     from pyhanko.sign.general import SigningError as HankoSigningError
@@ -195,7 +220,6 @@ def sign_pdf(
     from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
     _quiet()
-    credentials = load_credentials(certificate, password)
     page, *_ = box
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
@@ -266,11 +290,11 @@ def signature_box(data: bytes, name: str, height_pt: float, *, pages: int | None
 
 @dataclass(frozen=True)
 class LetterSigner:
-    """The signer of a build's letters: the certificate, its password (from the
-    environment), where the time comes from, and the name to sign over."""
+    """The signer of a build's letters: the certificate as read with its password (from
+    the environment), where the time comes from, and the name to sign over."""
 
     certificate: Path
-    password: bytes
+    credentials: Credentials  # read once, checked before anything was numbered
     name: str
     height_pt: float  # the signature space above the name
     timestamp_url: str | None
@@ -281,10 +305,10 @@ class LetterSigner:
         """Sign the PDF at ``path`` in place (an incremental update: nothing else changes)."""
         data = path.read_bytes()
         box = signature_box(data, self.name, self.height_pt, pages=pages)
-        signed = sign_pdf(
+        signed = sign_with(
             data,
+            self.credentials,
             certificate=self.certificate,
-            password=self.password,
             box=box,
             reason=self.reason,
             name=self.name,
@@ -316,7 +340,7 @@ def letter_signer(letter: Letter, environ: Mapping[str, str]) -> LetterSigner | 
     height = config.model.layout.signature_height_cm * 72 / 2.54
     return LetterSigner(
         certificate,
-        password.encode(),
+        credentials,
         signer.name,
         height,
         config.model.signing.timestamp_url,
