@@ -398,8 +398,10 @@ def write_folder(
                         path = staging / written_letter.files[fmt]
                         signer.sign_file(path, pages=written_letter.pages)
         content = content_of(letter)
-        _keep_others(folder, staging, only, built, directive_id)
-        _keep_formats(folder, staging, built, directive_id, content)
+        previous = manifest.read(folder)
+        if only:
+            _keep_others(previous, folder, staging, built, directive_id)
+        _keep_formats(previous, folder, staging, built, directive_id, content)
         manifest.write(letter, staging, built, written, directive_id, content)
         _replace(staging, folder)
     except OSError as exc:
@@ -466,14 +468,14 @@ def _alive(pid: int) -> bool:
 
 
 def _keep_others(
+    previous: manifest.Manifest | None,
     folder: Path,
     staging: Path,
-    only: Sequence[str],
     built: list[BuiltLetter],
     directive_id: str | None,
 ) -> None:
-    """With ``--only``, the other recipients' files of the previous build stay as they were."""
-    previous = manifest.read(folder) if only else None
+    """With ``--only``, the other recipients' files of the ``previous`` build in ``folder``
+    stay as they were."""
     if previous is None or previous.draft != (directive_id is None):
         return  # drafts and numbered letters are never mixed in one folder
     done = {b.code for b in built}
@@ -498,11 +500,15 @@ def content_of(letter: Letter) -> str:
 
 
 def _keep_formats(
-    folder: Path, staging: Path, built: list[BuiltLetter], directive_id: str | None, content: str
+    previous: manifest.Manifest | None,
+    folder: Path,
+    staging: Path,
+    built: list[BuiltLetter],
+    directive_id: str | None,
+    content: str,
 ) -> None:
-    """A build of some formats (``--format docx``) keeps the previous build's other files
+    """A build of some formats (``--format docx``) keeps the ``previous`` build's other files
     (PDF letters, bundles) of the same letters: same directive, numbers and content."""
-    previous = manifest.read(folder)
     if previous is None or previous.content != content or previous.register_id != directive_id:
         return
     before = {entry.code: entry for entry in previous.letters}
