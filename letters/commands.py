@@ -587,10 +587,7 @@ def export_ecms(
     """``letters export ecms``: ``ecms/<code>-<district>.xml`` in the letter's build folder,
     one CorrespondenceLetter document a recipient, each checked against the shipped XSD and
     listed in the manifest with its SHA-256."""
-    import shutil
-
     from letters import ecms, manifest, thai
-    from letters.errors import OutputError
 
     with numbered_letter(directive, config, register) as found:
         folder = out or found.register.last_build(found.directive_id)
@@ -598,54 +595,9 @@ def export_ecms(
         assert folder is not None
         numbering = found.register.numbers(found.letter, found.directive_id)
         assert numbering is not None
-    built = manifest.read(folder)
-    assert built is not None
-    members = {m.code: m for m in found.letter.recipients}
-    documents: dict[Path, bytes] = {}
-    letters: list[ecms.Correspondence] = []
-    today = dt.date.today()
-    for entry in built.letters:
-        pdf = entry.files.get("pdf")
-        member = members.get(entry.code)
-        if pdf is None or member is None:
-            continue
-        data = (folder / pdf).read_bytes()
-        if not manifest.same(folder / pdf, built.files[str(pdf)]):
-            raise OutputError(
-                f"{folder / pdf}: ไฟล์ไม่ตรงกับที่สร้างไว้ (changed since the build): "
-                "สั่ง letters build ใหม่แล้ว export อีกครั้ง"
-            )
-        number = numbering.lines[entry.code].removeprefix("ที่").strip()
-        letter = ecms.correspondence(
-            found.letter,
-            member,
-            number,
-            data,
-            send_date=today,
-            signed=b"/ByteRange" in data,
-            letter_name=pdf.name,
-        )
-        letters.append(letter)
-        xml = ecms.ecms_letter(letter)
-        problems = ecms.schema_errors(xml)
-        assert not problems, problems  # the writer makes only what its schema allows
-        documents[Path("ecms") / f"{pdf.stem}.xml"] = xml
-    if not documents:
-        raise OutputError(
-            f"{folder}: ไม่มีหนังสือ PDF ในผลการสร้าง (no PDF letters): "
-            "สั่ง letters build --format pdf ก่อน"
-        )
-    staging = folder / ".ecms.tmp"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    for relative, xml in documents.items():
-        (staging / relative.name).write_bytes(xml)
-    shutil.rmtree(folder / "ecms", ignore_errors=True)
-    staging.rename(folder / "ecms")
-    manifest.list_exchange(folder, list(documents))
-    count = thai.thai_number(len(documents))
-    written = f"เขียนแล้ว (written): {count} ไฟล์ใน {folder / 'ecms'}"
-    return Exported(written, ecms.missing_summary(letters))
+    written, warnings = ecms.write_exchange(found.letter, numbering.lines, folder)
+    count = thai.thai_number(len(written))
+    return Exported(f"เขียนแล้ว (written): {count} ไฟล์ใน {folder / 'ecms'}", warnings)
 
 
 # --- the office's web page: serve -------------------------------------------------------

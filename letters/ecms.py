@@ -46,7 +46,7 @@ import datetime as dt
 import functools
 import mimetypes
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -345,3 +345,62 @@ def missing_summary(letters: Sequence[Correspondence]) -> list[str]:
         f"คำเตือน (warning): config.yaml ไม่มีรหัสหน่วยงาน (organisation code): {', '.join(parts)}; "
         "ไฟล์ ECMS เว้นช่องนี้ว่างไว้: เพิ่มรหัสใน config.yaml ถ้าระบบสารบรรณของผู้รับต้องใช้"
     ]
+
+
+def write_exchange(
+    letter: Letter, lines: Mapping[str, str], folder: Path, *, today: dt.date | None = None
+) -> tuple[list[Path], list[str]]:
+    """``ecms/<code>-<district>.xml`` in the build ``folder`` of ``letter``, one document
+    for each PDF letter its manifest lists (``lines``: each recipient's ที่ line), checked
+    against the shipped XSD and added to the manifest; the folder's earlier exchange files
+    replaced at once. The files written (relative to ``folder``) and the warnings."""
+    import hashlib
+    import shutil
+
+    from letters import manifest
+    from letters.errors import OutputError
+
+    built = manifest.read(folder)
+    assert built is not None  # the caller checked the build (manifest.last_build)
+    members = {m.code: m for m in letter.recipients}
+    documents: dict[Path, bytes] = {}
+    letters: list[Correspondence] = []
+    for entry in built.letters:
+        pdf = entry.files.get("pdf")
+        member = members.get(entry.code)
+        if pdf is None or member is None:
+            continue
+        data = (folder / pdf).read_bytes()
+        if hashlib.sha256(data).hexdigest() != built.files[str(pdf)]:
+            raise OutputError(
+                f"{folder / pdf}: ไฟล์ไม่ตรงกับที่สร้างไว้ (changed since the build): "
+                "สั่ง letters build ใหม่แล้ว export อีกครั้ง"
+            )
+        document = correspondence(
+            letter,
+            member,
+            lines[entry.code].removeprefix("ที่").strip(),
+            data,
+            send_date=today or dt.date.today(),
+            signed=b"/ByteRange" in data,
+            letter_name=pdf.name,
+        )
+        letters.append(document)
+        xml = ecms_letter(document)
+        problems = schema_errors(xml)
+        assert not problems, problems  # the writer makes only what its schema allows
+        documents[Path("ecms") / f"{pdf.stem}.xml"] = xml
+    if not documents:
+        raise OutputError(
+            f"{folder}: ไม่มีหนังสือ PDF ในผลการสร้าง (no PDF letters): "
+            "สั่ง letters build --format pdf ก่อน"
+        )
+    staging = folder / ".ecms.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    for relative, xml in documents.items():
+        (staging / relative.name).write_bytes(xml)
+    shutil.rmtree(folder / "ecms", ignore_errors=True)
+    staging.rename(folder / "ecms")
+    manifest.list_exchange(folder, list(documents))
+    return list(documents), missing_summary(letters)
