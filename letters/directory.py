@@ -19,16 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from letters.config import Member
 from letters.errors import InputError, OutputError, Problem
+from letters.thai import AMPHOE_CHIEF, KHET, KHET_CHIEF
 
 if TYPE_CHECKING:
     from geothai.types import District, Province
 
 BANGKOK = "10"
-AMPHOE_CHIEF = "นายอำเภอ"
-KHET_CHIEF = "ผู้อำนวยการเขต"
 AMPHOE_COLLECTIVE = "นายอำเภอทุกอำเภอ"
 KHET_COLLECTIVE = "ผู้อำนวยการเขตทุกเขต"
-_KHET = "เขต"
 
 
 def district_member(district: District) -> Member:
@@ -40,7 +38,7 @@ def district_member(district: District) -> Member:
     seats = geothai.subdistricts(district.code)
     postcode = seats[0].postal_codes[0] if seats else ""
     if district.province_code == BANGKOK:
-        name = district.name_th.removeprefix(_KHET)
+        name = district.name_th.removeprefix(KHET)
         title = f"{KHET_CHIEF}{name}"
         postal = [f"สำนักงานเขต{name}", f"{province.name_th} {postcode}".strip()]
     else:

@@ -297,8 +297,10 @@ def split_names(text: str, names: Sequence[str]) -> list[tuple[str, bool]]:
 
 
 # The head of a district office and the office's own name: นายอำเภอท่าบ่อ heads อำเภอท่าบ่อ,
-# ผู้อำนวยการเขตพระนคร heads เขตพระนคร.
-_HEADS = (("นายอำเภอ", "อำเภอ"), ("ผู้อำนวยการเขต", "เขต"))
+# ผู้อำนวยการเขตพระนคร (Bangkok) heads เขตพระนคร.
+AMPHOE_CHIEF, AMPHOE = "นายอำเภอ", "อำเภอ"
+KHET_CHIEF, KHET = "ผู้อำนวยการเขต", "เขต"
+_HEADS = ((AMPHOE_CHIEF, AMPHOE), (KHET_CHIEF, KHET))
 
 
 def office_name(name: str, title: str) -> str:
